@@ -1,0 +1,1 @@
+//! Transaction outcome rules: placeholder until written.

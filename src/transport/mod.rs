@@ -1,0 +1,1 @@
+//! The only module that touches sockets: TCP with timeouts, TLS via native-tls.
