@@ -33,10 +33,18 @@ fn main() {
     config.after_includes = Some(version_macros);
 
     let generated = out_dir.join("smtpc.h");
-    match cbindgen::Builder::new()
-        .with_crate(&crate_dir)
-        .with_config(config)
-        .generate()
+    // Only the ffi module is parsed: the header holds the C boundary and nothing else.
+    let mut builder = cbindgen::Builder::new().with_config(config);
+    let mut ffi_files: Vec<PathBuf> = fs::read_dir(crate_dir.join("src").join("ffi"))
+        .expect("read src/ffi")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .collect();
+    ffi_files.sort();
+    for file in ffi_files {
+        builder = builder.with_src(file);
+    }
+    match builder.generate()
     {
         Ok(bindings) => {
             bindings.write_to_file(&generated);

@@ -18,151 +18,136 @@
 #define SMTPC_VERSION_STRING "0.1.0"
 
 
-/*
- Longest accepted address in bytes (RFC 5321 path limit less the angle brackets).
- */
-#define MAX_ADDRESS_LEN 254
-
-/*
- Longest accepted reply line in bytes, including the line ending.
- */
-#define MAX_LINE_LEN 4096
-
-/*
- Most lines accepted in one (multi-line) reply.
- */
-#define MAX_REPLY_LINES 1000
-
-/*
- The result of every fallible smtpc function: `SMTPC_OK` (0) or an
- `SMTPC_ERR_*` value. The numbers are fixed forever; new codes are only appended.
- `smtpc_status_str` gives a static text for any value.
+/**
+ * The result of every fallible smtpc function: `SMTPC_OK` (0) or an
+ * `SMTPC_ERR_*` value. The numbers are fixed forever; new codes are only appended.
+ * `smtpc_status_str` gives a static text for any value.
  */
 typedef uint32_t smtpc_status;
 
-/*
- Success.
+/**
+ * Success.
  */
 #define SMTPC_OK 0
 
-/*
- A required pointer was NULL.
+/**
+ * A required pointer was NULL.
  */
 #define SMTPC_ERR_NULL_ARGUMENT 1
 
-/*
- Bad UTF-8, CR/LF/NUL injection, malformed address or out-of-range value.
+/**
+ * Bad UTF-8, CR/LF/NUL injection, malformed address or out-of-range value.
  */
 #define SMTPC_ERR_INVALID_ARGUMENT 2
 
-/*
- Not allowed now (e.g. changing options while connected, or the handle is poisoned).
+/**
+ * Not allowed now (e.g. changing options while connected, or the handle is poisoned).
  */
 #define SMTPC_ERR_STATE 3
 
-/*
- The host name did not resolve.
+/**
+ * The host name did not resolve.
  */
 #define SMTPC_ERR_DNS 10
 
-/*
- No address accepted the TCP connection.
+/**
+ * No address accepted the TCP connection.
  */
 #define SMTPC_ERR_CONNECT 11
 
-/*
- A connect, read or write exceeded its timeout.
+/**
+ * A connect, read or write exceeded its timeout.
  */
 #define SMTPC_ERR_TIMEOUT 12
 
-/*
- The peer closed or reset the connection.
+/**
+ * The peer closed or reset the connection.
  */
 #define SMTPC_ERR_CONNECTION_LOST 13
 
-/*
- Another socket or file I/O error.
+/**
+ * Another socket or file I/O error.
  */
 #define SMTPC_ERR_IO 14
 
-/*
- The TLS handshake or certificate verification failed.
+/**
+ * The TLS handshake or certificate verification failed.
  */
 #define SMTPC_ERR_TLS 20
 
-/*
- TLS was required but the server offered no usable STARTTLS.
+/**
+ * TLS was required but the server offered no usable STARTTLS.
  */
 #define SMTPC_ERR_TLS_UNAVAILABLE 21
 
-/*
- A malformed, oversized or unexpected server reply.
+/**
+ * A malformed, oversized or unexpected server reply.
  */
 #define SMTPC_ERR_PROTOCOL 30
 
-/*
- The server's greeting was not 220.
+/**
+ * The server's greeting was not 220.
  */
 #define SMTPC_ERR_GREETING_REJECTED 31
 
-/*
- The server rejected the credentials.
+/**
+ * The server rejected the credentials.
  */
 #define SMTPC_ERR_AUTH_FAILED 40
 
-/*
- No AUTH mechanism in common, or credentials would travel without TLS.
+/**
+ * No AUTH mechanism in common, or credentials would travel without TLS.
  */
 #define SMTPC_ERR_AUTH_UNAVAILABLE 41
 
-/*
- MAIL FROM was refused.
+/**
+ * MAIL FROM was refused.
  */
 #define SMTPC_ERR_SENDER_REJECTED 50
 
-/*
- Every recipient was refused; nothing was sent.
+/**
+ * Every recipient was refused; nothing was sent.
  */
 #define SMTPC_ERR_RECIPIENTS_REJECTED 51
 
-/*
- Accepted for some recipients only; the report says which.
+/**
+ * Accepted for some recipients only; the report says which.
  */
 #define SMTPC_ERR_PARTIAL 52
 
-/*
- The server refused the message data.
+/**
+ * The server refused the message data.
  */
 #define SMTPC_ERR_MESSAGE_REJECTED 53
 
-/*
- Larger than the server's advertised SIZE (checked before sending) or refused as too big.
+/**
+ * Larger than the server's advertised SIZE (checked before sending) or refused as too big.
  */
 #define SMTPC_ERR_MESSAGE_TOO_BIG 54
 
-/*
- The connection failed after the whole message was sent and before the final
- reply: the message may have been delivered. Never retried automatically.
+/**
+ * The connection failed after the whole message was sent and before the final
+ * reply: the message may have been delivered. Never retried automatically.
  */
 #define SMTPC_ERR_UNKNOWN_OUTCOME 55
 
-/*
- The server lacks an extension this operation needs (e.g. SMTPUTF8).
+/**
+ * The server lacks an extension this operation needs (e.g. SMTPUTF8).
  */
 #define SMTPC_ERR_UNSUPPORTED 56
 
-/*
- An attachment or output file could not be read or written.
+/**
+ * An attachment or output file could not be read or written.
  */
 #define SMTPC_ERR_FILE 60
 
-/*
- Cancelled by `smtpc_client_cancel` or a callback.
+/**
+ * Cancelled by `smtpc_client_cancel` or a callback.
  */
 #define SMTPC_ERR_CANCELLED 70
 
-/*
- An internal bug was caught at the boundary; the handle is now unusable.
+/**
+ * An internal bug was caught at the boundary; the handle is now unusable.
  */
 #define SMTPC_ERR_PANIC 99
 
@@ -170,21 +155,39 @@ typedef uint32_t smtpc_status;
 extern "C" {
 #endif // __cplusplus
 
-/*
- The static text of a status, for example "the server rejected the credentials".
- Never NULL; an unknown value gives "unknown status".
+/**
+ * The static text of a status, for example "the server rejected the credentials".
+ * Never NULL; an unknown value gives "unknown status".
  */
 const char *smtpc_status_str(smtpc_status status);
 
-/*
- The library's version as "MAJOR.MINOR.PATCH" (static). Compare with
- `SMTPC_VERSION_STRING` to detect a header/library mismatch.
+/**
+ * The library's version as "MAJOR.MINOR.PATCH" (static). Compare with
+ * `SMTPC_VERSION_STRING` to detect a header/library mismatch.
  */
 const char *smtpc_version(void);
 
-/*
- The library's version as MAJOR*1000000 + MINOR*1000 + PATCH; compare with
- `SMTPC_VERSION_NUMBER`.
+/**
+ * The library's version as MAJOR*1000000 + MINOR*1000 + PATCH; compare with
+ * `SMTPC_VERSION_NUMBER`.
+ */
+uint32_t smtpc_version_number(void);
+
+/**
+ * The static text of a status, for example "the server rejected the credentials".
+ * Never NULL; an unknown value gives "unknown status".
+ */
+const char *smtpc_status_str(smtpc_status status);
+
+/**
+ * The library's version as "MAJOR.MINOR.PATCH" (static). Compare with
+ * `SMTPC_VERSION_STRING` to detect a header/library mismatch.
+ */
+const char *smtpc_version(void);
+
+/**
+ * The library's version as MAJOR*1000000 + MINOR*1000 + PATCH; compare with
+ * `SMTPC_VERSION_NUMBER`.
  */
 uint32_t smtpc_version_number(void);
 
