@@ -37,7 +37,9 @@ impl Report {
 
     /// The text of the reply to the data, e.g. "2.0.0 Ok: queued as 4ABC"; empty if none.
     pub fn final_text(&self) -> String {
-        self.final_reply.as_ref().map_or(String::new(), |r| r.text())
+        self.final_reply
+            .as_ref()
+            .map_or(String::new(), |r| r.text())
     }
 
     /// How many recipients the server accepted.
