@@ -1,13 +1,16 @@
 //! EHLO capabilities (RFC 5321 section 4.1.1.1 and the extension RFCs).
 
 use crate::protocol::reply::Reply;
+use std::collections::BTreeMap;
 
 /// What the server advertised in its EHLO reply. Keywords are compared
 /// case-insensitively; odd lines (empty text, a last line `250 ` with no keyword,
 /// stray spaces) are tolerated and ignored.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Extensions {
-    // implementation detail: upper-cased keyword -> its parameters
+    /// Upper-cased keyword -> its parameters as sent. A keyword advertised on
+    /// several lines gets the parameters of all of them, in order.
+    keywords: BTreeMap<String, Vec<String>>,
 }
 
 impl Extensions {
@@ -20,28 +23,214 @@ impl Extensions {
     /// further line is `KEYWORD [param ...]`. The old `AUTH=PLAIN LOGIN` form counts
     /// as AUTH.
     pub fn from_ehlo(reply: &Reply) -> Extensions {
-        todo!()
+        let mut keywords: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for line in reply.lines.iter().skip(1) {
+            let mut words = line.split_ascii_whitespace();
+            let Some(first) = words.next() else {
+                continue;
+            };
+            // Pre-RFC 4954 servers write `AUTH=LOGIN PLAIN`; keywords never contain
+            // '=', so splitting on it is safe for every keyword.
+            let (keyword, glued) = match first.split_once('=') {
+                Some((k, p)) => (k, Some(p).filter(|p| !p.is_empty())),
+                None => (first, None),
+            };
+            if keyword.is_empty() {
+                continue;
+            }
+            keywords
+                .entry(keyword.to_ascii_uppercase())
+                .or_default()
+                .extend(glued.into_iter().chain(words).map(str::to_string));
+        }
+        Extensions { keywords }
     }
 
     /// Whether `keyword` (any case) was advertised.
     pub fn has(&self, keyword: &str) -> bool {
-        todo!()
+        self.keywords.contains_key(&keyword.to_ascii_uppercase())
     }
 
     /// The parameters of `keyword`, if advertised.
     pub fn params(&self, keyword: &str) -> Option<&[String]> {
-        todo!()
+        self.keywords
+            .get(&keyword.to_ascii_uppercase())
+            .map(Vec::as_slice)
     }
 
     /// The SIZE limit in bytes; `None` when SIZE is absent, has no value, is 0
     /// (no fixed limit) or is not a number.
     pub fn size_limit(&self) -> Option<u64> {
-        todo!()
+        self.params("SIZE")?
+            .first()?
+            .parse::<u64>()
+            .ok()
+            .filter(|&n| n > 0)
     }
 
     /// The advertised AUTH mechanisms, upper-cased, in the server's order, without
     /// duplicates.
     pub fn auth_mechanisms(&self) -> Vec<String> {
-        todo!()
+        let mut out: Vec<String> = Vec::new();
+        for mechanism in self.params("AUTH").unwrap_or_default() {
+            let upper = mechanism.to_ascii_uppercase();
+            if !out.contains(&upper) {
+                out.push(upper);
+            }
+        }
+        out
+    }
+
+    /// The advertised keywords, upper-cased, in alphabetical order (for logs).
+    pub fn keywords(&self) -> impl Iterator<Item = &str> {
+        self.keywords.keys().map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ehlo(lines: &[&str]) -> Extensions {
+        Extensions::from_ehlo(&Reply::new(
+            250,
+            lines.iter().map(|l| l.to_string()).collect(),
+        ))
+    }
+
+    #[test]
+    fn typical_postfix_reply() {
+        let ext = ehlo(&[
+            "mail.example.com",
+            "PIPELINING",
+            "SIZE 10240000",
+            "VRFY",
+            "ETRN",
+            "STARTTLS",
+            "AUTH PLAIN LOGIN",
+            "ENHANCEDSTATUSCODES",
+            "8BITMIME",
+            "DSN",
+            "SMTPUTF8",
+            "CHUNKING",
+        ]);
+        assert!(ext.has("STARTTLS"));
+        assert!(ext.has("pipelining"));
+        assert!(ext.has("8bitmime"));
+        assert!(!ext.has("BINARYMIME"));
+        assert_eq!(ext.size_limit(), Some(10_240_000));
+        assert_eq!(ext.auth_mechanisms(), vec!["PLAIN", "LOGIN"]);
+        assert_eq!(ext.params("size"), Some(&["10240000".to_string()][..]));
+        assert_eq!(ext.params("DSN"), Some(&[][..]));
+        assert_eq!(ext.params("XCLIENT"), None);
+        assert_eq!(ext.keywords().count(), 11);
+    }
+
+    #[test]
+    fn first_line_is_the_greeting_not_a_keyword() {
+        let ext = ehlo(&["STARTTLS greets you"]);
+        assert!(!ext.has("STARTTLS"));
+        assert_eq!(ext, Extensions::none());
+    }
+
+    #[test]
+    fn keywords_are_case_insensitive_and_stored_upper_case() {
+        let ext = ehlo(&["mx", "starttls", "Auth login Plain", "size 100"]);
+        assert!(ext.has("STARTTLS") && ext.has("StartTLS"));
+        assert_eq!(
+            ext.keywords().collect::<Vec<_>>(),
+            ["AUTH", "SIZE", "STARTTLS"]
+        );
+        assert_eq!(ext.auth_mechanisms(), vec!["LOGIN", "PLAIN"]);
+        assert_eq!(ext.size_limit(), Some(100));
+        // Parameters other than AUTH's are kept as sent.
+        assert_eq!(ext.params("AUTH").unwrap(), ["login", "Plain"]);
+    }
+
+    #[test]
+    fn odd_lines_are_tolerated() {
+        let ext = ehlo(&[
+            "mx.example",
+            "",
+            "   ",
+            "  PIPELINING  ",
+            "\tDSN\t",
+            "SIZE   2048  ",
+            "=",
+            "=PLAIN",
+            "",
+        ]);
+        assert!(ext.has("PIPELINING"));
+        assert!(ext.has("DSN"));
+        assert_eq!(ext.size_limit(), Some(2048));
+        assert_eq!(
+            ext.keywords().collect::<Vec<_>>(),
+            ["DSN", "PIPELINING", "SIZE"]
+        );
+    }
+
+    #[test]
+    fn old_auth_equals_form() {
+        let ext = ehlo(&["mx", "AUTH=LOGIN PLAIN"]);
+        assert!(ext.has("AUTH"));
+        assert_eq!(ext.auth_mechanisms(), vec!["LOGIN", "PLAIN"]);
+
+        let ext = ehlo(&["mx", "AUTH=", "STARTTLS"]);
+        assert!(ext.has("AUTH"));
+        assert!(ext.auth_mechanisms().is_empty());
+    }
+
+    #[test]
+    fn auth_on_two_lines_is_merged_without_duplicates() {
+        let ext = ehlo(&[
+            "mx",
+            "AUTH LOGIN PLAIN CRAM-MD5",
+            "AUTH=login plain XOAUTH2",
+        ]);
+        assert_eq!(
+            ext.auth_mechanisms(),
+            vec!["LOGIN", "PLAIN", "CRAM-MD5", "XOAUTH2"]
+        );
+    }
+
+    #[test]
+    fn size_values() {
+        assert_eq!(ehlo(&["mx", "SIZE"]).size_limit(), None);
+        assert_eq!(ehlo(&["mx", "SIZE 0"]).size_limit(), None);
+        assert_eq!(ehlo(&["mx", "SIZE big"]).size_limit(), None);
+        assert_eq!(ehlo(&["mx", "SIZE -5"]).size_limit(), None);
+        assert_eq!(ehlo(&["mx", "SIZE 1"]).size_limit(), Some(1));
+        assert_eq!(
+            ehlo(&["mx", "SIZE 18446744073709551615"]).size_limit(),
+            Some(u64::MAX)
+        );
+        assert_eq!(
+            ehlo(&["mx", "SIZE 18446744073709551616"]).size_limit(),
+            None
+        );
+        assert!(ehlo(&["mx", "SIZE"]).has("SIZE"));
+        assert_eq!(ehlo(&["mx"]).size_limit(), None);
+    }
+
+    #[test]
+    fn no_extensions() {
+        let ext = Extensions::none();
+        assert!(!ext.has("AUTH"));
+        assert!(ext.auth_mechanisms().is_empty());
+        assert_eq!(ext.size_limit(), None);
+        assert_eq!(ext.params("SIZE"), None);
+        assert_eq!(ehlo(&[]), Extensions::none());
+    }
+
+    #[test]
+    fn from_parsed_wire_reply() {
+        use crate::protocol::reply::ReplyParser;
+        let wire = b"250-mx.example.com Hello\r\n250-auth=plain\r\n250-SIZE 512\r\n250 \r\n";
+        let (_, reply) = ReplyParser::new().parse(wire).unwrap();
+        let ext = Extensions::from_ehlo(&reply.unwrap());
+        assert_eq!(ext.auth_mechanisms(), vec!["PLAIN"]);
+        assert_eq!(ext.size_limit(), Some(512));
+        assert!(!ext.has("HELLO"));
+        assert_eq!(ext.keywords().count(), 2);
     }
 }
