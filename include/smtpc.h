@@ -19,11 +19,145 @@
 
 
 /**
+ * One SMTP session with one server: its options (TLS, credentials, timeouts,
+ * callbacks), its connection, and the last reply and error, which the getters
+ * describe.
+ *
+ * Created by `smtpc_client_new`; the caller must release it with
+ * `smtpc_client_free`. It may move between threads but is used by one thread at a
+ * time; only `smtpc_client_cancel` may be called from any thread at any time.
+ * A call made while another call on the same handle is still running (from a
+ * second thread, or from inside a callback) fails with `SMTPC_ERR_STATE` instead
+ * of blocking. After `SMTPC_ERR_PANIC` the handle refuses all work
+ * (`SMTPC_ERR_STATE`) except `smtpc_client_free`.
+ *
+ * Functions:
+ * - smtpc_client_new, smtpc_client_free
+ * - options (before connecting): smtpc_client_set_tls, smtpc_client_set_ca_file,
+ *   smtpc_client_set_tls_server_name, smtpc_client_dangerous_accept_invalid_certs,
+ *   smtpc_client_set_credentials, smtpc_client_set_oauth2_token,
+ *   smtpc_client_set_helo_name, smtpc_client_set_timeout_ms
+ * - callbacks: smtpc_client_set_log_callback, smtpc_client_set_progress_callback
+ * - commands: smtpc_client_connect, smtpc_client_send, smtpc_client_send_raw,
+ *   smtpc_client_noop, smtpc_client_reset, smtpc_client_verify, smtpc_client_quit,
+ *   smtpc_client_cancel
+ * - getters: smtpc_client_has_extension, smtpc_client_last_reply_code,
+ *   smtpc_client_last_reply, smtpc_client_last_error
+ */
+typedef struct smtpc_client smtpc_client;
+
+/**
+ * A mail being built: From, To/Cc/Bcc, Reply-To, Subject, custom headers, a
+ * text and/or HTML body, attachments and inline parts.
+ *
+ * Created by `smtpc_message_new`; the caller must release it with
+ * `smtpc_message_free`. Sending does not change it: the same message may be sent
+ * by several clients on several threads at once, and sent or written again with
+ * the same bytes (Date, Message-ID and MIME boundaries are fixed the first time
+ * they are needed). A builder call made while the message is being sent or
+ * written on another thread fails with `SMTPC_ERR_STATE`. After `SMTPC_ERR_PANIC`
+ * the message refuses all work except `smtpc_message_free`.
+ *
+ * Functions:
+ * - smtpc_message_new, smtpc_message_free
+ * - addresses: smtpc_message_set_from, smtpc_message_add_to, smtpc_message_add_cc,
+ *   smtpc_message_add_bcc, smtpc_message_set_reply_to
+ * - content: smtpc_message_set_subject, smtpc_message_set_text,
+ *   smtpc_message_set_html, smtpc_message_add_header, smtpc_message_attach_file,
+ *   smtpc_message_attach_data, smtpc_message_embed_file
+ * - output: smtpc_message_write_file (sending: smtpc_client_send)
+ */
+typedef struct smtpc_message smtpc_message;
+
+/**
+ * The outcome of one send: every recipient's reply to RCPT TO, and the server's
+ * reply to the message data.
+ *
+ * Produced by `smtpc_client_send` and `smtpc_client_send_raw` (through their
+ * `report_out`), on success and also after failures such as `SMTPC_ERR_PARTIAL`.
+ * The caller owns it and must release it with `smtpc_report_free`. It does not
+ * depend on the client or message it came from (either may be freed first). A
+ * report never changes, so it may be read from several threads at once. Strings
+ * it returns are valid until `smtpc_report_free`.
+ *
+ * Functions: smtpc_report_recipient_count, smtpc_report_recipient,
+ * smtpc_report_final_code, smtpc_report_final_reply, smtpc_report_free.
+ */
+typedef struct smtpc_report smtpc_report;
+
+/**
  * The result of every fallible smtpc function: `SMTPC_OK` (0) or an
  * `SMTPC_ERR_*` value. The numbers are fixed forever; new codes are only appended.
  * `smtpc_status_str` gives a static text for any value.
  */
 typedef uint32_t smtpc_status;
+
+/**
+ * How the connection is protected: one of the `SMTPC_TLS_*` values. Any other
+ * value gives `SMTPC_ERR_INVALID_ARGUMENT`. The default is `SMTPC_TLS_IMPLICIT`
+ * when the port is 465 and `SMTPC_TLS_STARTTLS` otherwise.
+ */
+typedef uint32_t smtpc_tls_mode;
+
+/**
+ * What a log line is: one of the `SMTPC_LOG_*` values.
+ */
+typedef uint32_t smtpc_log_kind;
+
+/**
+ * Receives the session log, one line per call. `line` is NUL-terminated, has no
+ * line ending, and is `line_len` bytes long (any NUL byte inside was replaced by
+ * U+FFFD); it is valid only during the call. Message bodies are never logged
+ * (only a summary such as the byte count), and passwords and tokens never appear.
+ * The callback runs on the thread that called into the client.
+ */
+typedef void (*smtpc_log_callback)(void *user_data,
+                                   smtpc_log_kind kind,
+                                   const char *line,
+                                   size_t line_len);
+
+/**
+ * Reports the progress of sending message data. `bytes_total` is the size of the
+ * data as it will be transmitted, known before the first call. Return 0 to go on,
+ * non-zero to cancel the send (it fails with `SMTPC_ERR_CANCELLED`). The callback
+ * runs on the thread that called `smtpc_client_send` / `smtpc_client_send_raw`.
+ */
+typedef int (*smtpc_progress_callback)(void *user_data, uint64_t bytes_sent, uint64_t bytes_total);
+
+/**
+ * Plaintext; the caller accepts the risk (credentials may travel in clear).
+ */
+#define SMTPC_TLS_NONE 0
+
+/**
+ * STARTTLS when the server offers it; credentials are never sent without TLS.
+ */
+#define SMTPC_TLS_STARTTLS_OPPORTUNISTIC 1
+
+/**
+ * STARTTLS required: fail with `SMTPC_ERR_TLS_UNAVAILABLE` when it is not offered.
+ */
+#define SMTPC_TLS_STARTTLS 2
+
+/**
+ * TLS from the first byte (SMTPS, usually port 465).
+ */
+#define SMTPC_TLS_IMPLICIT 3
+
+/**
+ * Connecting, TLS established, reconnecting, message size, ...
+ */
+#define SMTPC_LOG_INFO 0
+
+/**
+ * One command line sent to the server; AUTH secrets are replaced by `***`.
+ */
+#define SMTPC_LOG_SENT 1
+
+/**
+ * One reply line received from the server.
+ */
+#define SMTPC_LOG_RECEIVED 2
 
 /**
  * Success.
@@ -156,22 +290,610 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The static text of a status, for example "the server rejected the credentials".
- * Never NULL; an unknown value gives "unknown status".
+ * Creates a client for `host` (a name or an IP literal) and `port`; nothing is
+ * connected yet. The TLS mode defaults to `SMTPC_TLS_IMPLICIT` for port 465 and
+ * `SMTPC_TLS_STARTTLS` otherwise.
+ *
+ * On `SMTPC_OK`, `*client_out` receives a new handle that the caller must release
+ * with `smtpc_client_free`; on failure `*client_out` is not written.
+ *
+ * Returns `SMTPC_ERR_NULL_ARGUMENT` (host or client_out NULL),
+ * `SMTPC_ERR_INVALID_ARGUMENT` (host not UTF-8, empty or malformed),
+ * `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `host` is NULL or NUL-terminated; `client_out` is NULL or writable.
  */
-const char *smtpc_status_str(smtpc_status status);
+smtpc_status smtpc_client_new(const char *host, uint16_t port, smtpc_client **client_out);
 
 /**
- * The library's version as "MAJOR.MINOR.PATCH" (static). Compare with
- * `SMTPC_VERSION_STRING` to detect a header/library mismatch.
+ * Closes the session (QUIT first when connected, errors ignored) and releases the
+ * client and every string its getters returned. NULL is a no-op. Also works on a
+ * handle that returned `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle from `smtpc_client_new`; it is not used
+ * afterwards, and no other thread is inside a call on it (including
+ * `smtpc_client_cancel`).
  */
-const char *smtpc_version(void);
+void smtpc_client_free(smtpc_client *client);
 
 /**
- * The library's version as MAJOR*1000000 + MINOR*1000 + PATCH; compare with
- * `SMTPC_VERSION_NUMBER`.
+ * Sets the TLS mode (`SMTPC_TLS_*`). Only while not connected.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT` (not
+ * an `SMTPC_TLS_*` value), `SMTPC_ERR_STATE` (connected, busy or unusable handle),
+ * `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle from `smtpc_client_new`.
  */
-uint32_t smtpc_version_number(void);
+smtpc_status smtpc_client_set_tls(smtpc_client *client, smtpc_tls_mode mode);
+
+/**
+ * Trusts the PEM certificates in the file `pem_path` in addition to the system's
+ * trust store. Only while not connected. The path is copied.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT` (not
+ * UTF-8), `SMTPC_ERR_FILE` (unreadable or not PEM), `SMTPC_ERR_STATE`,
+ * `SMTPC_ERR_PANIC`; `smtpc_client_last_error` says why.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `pem_path` is NULL or NUL-terminated.
+ */
+smtpc_status smtpc_client_set_ca_file(smtpc_client *client, const char *pem_path);
+
+/**
+ * Sets the name to verify in the server's certificate (and send as SNI) when it
+ * differs from the host given to `smtpc_client_new`, e.g. when connecting by IP
+ * address. Only while not connected.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`,
+ * `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `name` is NULL or NUL-terminated.
+ */
+smtpc_status smtpc_client_set_tls_server_name(smtpc_client *client, const char *name);
+
+/**
+ * Turns certificate and host name verification off (`accept` true) or back on.
+ * DANGEROUS: anyone on the path can then read the session, credentials included.
+ * For tests only. Only while not connected.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_STATE`,
+ * `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle from `smtpc_client_new`.
+ */
+smtpc_status smtpc_client_dangerous_accept_invalid_certs(smtpc_client *client, bool accept);
+
+/**
+ * Sets the user name and password for AUTH (the best mechanism both sides support
+ * is chosen). Both strings are copied. The password never appears in any log,
+ * error or reply text; error texts name arguments, never their values.
+ * Only while not connected.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+ * (not UTF-8, or CR/LF in the user name), `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `user` and `password` are NULL or
+ * NUL-terminated.
+ */
+smtpc_status smtpc_client_set_credentials(smtpc_client *client,
+                                          const char *user,
+                                          const char *password);
+
+/**
+ * Sets the user name and OAuth 2.0 bearer token for AUTH XOAUTH2. Both strings
+ * are copied; the token never appears in any log, error or reply text.
+ * Only while not connected.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+ * (not UTF-8, or CR/LF in the user name or token), `SMTPC_ERR_STATE`,
+ * `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `user` and `token` are NULL or
+ * NUL-terminated.
+ */
+smtpc_status smtpc_client_set_oauth2_token(smtpc_client *client,
+                                           const char *user,
+                                           const char *token);
+
+/**
+ * Sets the name sent in EHLO/HELO (default: the local host name, or an address
+ * literal). Only while not connected.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+ * (not UTF-8, CR/LF, or not a valid domain or address literal), `SMTPC_ERR_STATE`,
+ * `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `name` is NULL or NUL-terminated.
+ */
+smtpc_status smtpc_client_set_helo_name(smtpc_client *client, const char *name);
+
+/**
+ * Sets the connect timeout and the timeout of each read or write, in
+ * milliseconds; both must be non-zero. Only while not connected.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+ * (a zero value), `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle from `smtpc_client_new`.
+ */
+smtpc_status smtpc_client_set_timeout_ms(smtpc_client *client, uint32_t connect_ms, uint32_t io_ms);
+
+/**
+ * Connects explicitly: TCP (every resolved address in turn), greeting, EHLO (HELO
+ * fallback), TLS according to the mode, AUTH when credentials are set. Optional:
+ * `smtpc_client_send` connects on demand.
+ *
+ * Returns `SMTPC_OK` or the failure: `SMTPC_ERR_DNS`, `SMTPC_ERR_CONNECT`,
+ * `SMTPC_ERR_TIMEOUT`, `SMTPC_ERR_CONNECTION_LOST`, `SMTPC_ERR_IO`, `SMTPC_ERR_TLS`,
+ * `SMTPC_ERR_TLS_UNAVAILABLE`, `SMTPC_ERR_PROTOCOL`, `SMTPC_ERR_GREETING_REJECTED`,
+ * `SMTPC_ERR_AUTH_FAILED`, `SMTPC_ERR_AUTH_UNAVAILABLE`, `SMTPC_ERR_CANCELLED`,
+ * `SMTPC_ERR_STATE`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_PANIC`. The getters
+ * then describe the failure.
+ *
+ * # Safety
+ * `client` is NULL or a live handle from `smtpc_client_new`.
+ */
+smtpc_status smtpc_client_connect(smtpc_client *client);
+
+/**
+ * Sends a built message (connecting first if needed, and reconnecting once if an
+ * idle session died). The envelope sender is the From address, the recipients
+ * are To + Cc + Bcc. The message is not changed and may be sent by other clients
+ * on other threads at the same time.
+ *
+ * `report_out` may be NULL. Unlike other out-parameters, `*report_out` is written
+ * on failure too, so that each recipient's result can be seen: it receives a
+ * report (each recipient's reply and the final reply) on `SMTPC_OK`, and also on
+ * `SMTPC_ERR_PARTIAL`, `SMTPC_ERR_RECIPIENTS_REJECTED` and any other failure that
+ * happened after recipients were given to the server; after any other failure it
+ * is set to NULL. Exceptions, which leave it untouched like any out-parameter:
+ * argument errors (`SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT` such as
+ * no From, no recipient or a malformed address), a busy or unusable client or
+ * message (`SMTPC_ERR_STATE` before anything is sent), and `SMTPC_ERR_PANIC`.
+ * A non-NULL report is owned by the caller and must be released with
+ * `smtpc_report_free`; it stays valid after the client and message are freed.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_PARTIAL` (some recipients refused: the message
+ * went to the others), every error of `smtpc_client_connect`, and
+ * `SMTPC_ERR_SENDER_REJECTED`, `SMTPC_ERR_RECIPIENTS_REJECTED`,
+ * `SMTPC_ERR_MESSAGE_REJECTED`, `SMTPC_ERR_MESSAGE_TOO_BIG`,
+ * `SMTPC_ERR_UNKNOWN_OUTCOME` (may have been delivered: do not resend blindly),
+ * `SMTPC_ERR_UNSUPPORTED`, `SMTPC_ERR_FILE` (an attachment could not be read),
+ * `SMTPC_ERR_INVALID_ARGUMENT` (no From or no recipient).
+ *
+ * # Safety
+ * `client` and `message` are NULL or live handles; `report_out` is NULL or
+ * writable.
+ */
+smtpc_status smtpc_client_send(smtpc_client *client,
+                               const smtpc_message *message,
+                               smtpc_report **report_out);
+
+/**
+ * Sends a ready-made RFC 5322 message (headers and body) from `from` to the
+ * `recipient_count` addresses in `recipients`. Bare LF and bare CR are normalised
+ * to CRLF, lines starting with '.' are dot-stuffed, and the terminator is added.
+ * `from` may be "" for the null reverse-path `<>` (bounces). `recipient_count`
+ * must be at least 1. `data` may be NULL when `data_len` is 0. Everything is used
+ * only during the call.
+ *
+ * `report_out` may be NULL and is written exactly as by `smtpc_client_send`
+ * (a report on success, on `SMTPC_ERR_PARTIAL`, `SMTPC_ERR_RECIPIENTS_REJECTED`
+ * and other failures that carry one; NULL after other failures; untouched on
+ * argument errors, a busy or unusable handle, and `SMTPC_ERR_PANIC`). The caller
+ * frees a non-NULL report with `smtpc_report_free`.
+ *
+ * Returns the codes of `smtpc_client_send`; `SMTPC_ERR_NULL_ARGUMENT` also for a
+ * NULL element of `recipients` (last_error names its index), and
+ * `SMTPC_ERR_INVALID_ARGUMENT` for an address that is not UTF-8, contains CR/LF,
+ * or is malformed.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `from` is NULL or NUL-terminated;
+ * `recipients` is NULL or points at `recipient_count` pointers, each NULL or
+ * NUL-terminated; `data` is NULL or points at `data_len` bytes; `report_out` is
+ * NULL or writable.
+ */
+smtpc_status smtpc_client_send_raw(smtpc_client *client,
+                                   const char *from,
+                                   const char *const *recipients,
+                                   size_t recipient_count,
+                                   const uint8_t *data,
+                                   size_t data_len,
+                                   smtpc_report **report_out);
+
+/**
+ * Sends NOOP (checks that the session is alive).
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_STATE` (not connected, busy or unusable),
+ * `SMTPC_ERR_TIMEOUT`, `SMTPC_ERR_CONNECTION_LOST`, `SMTPC_ERR_PROTOCOL`,
+ * `SMTPC_ERR_CANCELLED`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle from `smtpc_client_new`.
+ */
+smtpc_status smtpc_client_noop(smtpc_client *client);
+
+/**
+ * Sends RSET (abandons a transaction in progress on the server).
+ *
+ * Returns the codes of `smtpc_client_noop`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle from `smtpc_client_new`.
+ */
+smtpc_status smtpc_client_reset(smtpc_client *client);
+
+/**
+ * Sends VRFY `address`. `SMTPC_OK` means the server answered 250, 251 or 252; the
+ * answer is in `smtpc_client_last_reply` / `smtpc_client_last_reply_code`.
+ *
+ * Returns the codes of `smtpc_client_noop`, `SMTPC_ERR_INVALID_ARGUMENT` (not
+ * UTF-8, CR/LF), `SMTPC_ERR_RECIPIENTS_REJECTED` (550/551/553: the address is not
+ * known there), `SMTPC_ERR_UNSUPPORTED` (500/502/504: VRFY is disabled).
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `address` is NULL or NUL-terminated.
+ */
+smtpc_status smtpc_client_verify(smtpc_client *client, const char *address);
+
+/**
+ * Sends QUIT and closes the connection. The options are kept: a later
+ * `smtpc_client_connect` or `smtpc_client_send` opens a new session.
+ *
+ * Returns `SMTPC_OK` or the codes of `smtpc_client_noop`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle from `smtpc_client_new`.
+ */
+smtpc_status smtpc_client_quit(smtpc_client *client);
+
+/**
+ * Cancels the operation in progress on `client`: it fails with
+ * `SMTPC_ERR_CANCELLED` and the connection is closed. The only function that may
+ * be called from any thread at any time, including while another thread is inside
+ * a call on the same client and from inside a callback. NULL is a no-op.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; it must not be freed while this runs.
+ */
+void smtpc_client_cancel(smtpc_client *client);
+
+/**
+ * Whether the server advertised the EHLO keyword `keyword` (case-insensitive,
+ * e.g. "SIZE", "STARTTLS", "SMTPUTF8") in the current session. False when not
+ * connected, and for a NULL or invalid argument or an unusable handle.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `keyword` is NULL or NUL-terminated.
+ */
+bool smtpc_client_has_extension(const smtpc_client *client, const char *keyword);
+
+/**
+ * The code of the last reply (e.g. 250, 535), or 0 when there is none. After a
+ * failed call: the reply that caused the failure, 0 when no reply did.
+ *
+ * # Safety
+ * `client` is NULL or a live handle from `smtpc_client_new`.
+ */
+uint32_t smtpc_client_last_reply_code(const smtpc_client *client);
+
+/**
+ * The full text of the last reply as on the wire, one "CODE text" line per reply
+ * line, joined with "\n" (e.g. "250 2.0.0 Ok: queued as 4ABC"). After a failed
+ * call: the reply that caused the failure (e.g. the 535 that refused the
+ * credentials), not a later reply the library received while cleaning up. "" when
+ * there is none. Never NULL.
+ *
+ * The string belongs to the client: valid until the next call that changes this
+ * client (any smtpc_client_* call taking a non-const client) or its free.
+ *
+ * # Safety
+ * `client` is NULL or a live handle from `smtpc_client_new`.
+ */
+const char *smtpc_client_last_reply(const smtpc_client *client);
+
+/**
+ * A human-readable description of the last failure, with context (which function
+ * or command, which argument, the server's reply). "" after a successful call.
+ * Never contains a password or token. Never NULL.
+ *
+ * The string belongs to the client: valid until the next call that changes this
+ * client or its free.
+ *
+ * # Safety
+ * `client` is NULL or a live handle from `smtpc_client_new`.
+ */
+const char *smtpc_client_last_error(const smtpc_client *client);
+
+/**
+ * Sets the log callback, or removes it when `cb` is NULL. `user_data` is passed
+ * back unchanged as the callback's first argument.
+ *
+ * The callback runs on the thread that is inside a call on this client; if the
+ * client moves between threads, `cb` and `user_data` must be usable from each of
+ * them (the library does not synchronise them). The callback must not unwind
+ * (C++ exception, longjmp) and may call no smtpc_client_* function on this client
+ * except `smtpc_client_cancel` (others fail with `SMTPC_ERR_STATE`).
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT` (client NULL), `SMTPC_ERR_STATE`,
+ * `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `cb` is NULL or a valid function that may be
+ * called with `user_data` until it is replaced or the client is freed.
+ */
+smtpc_status smtpc_client_set_log_callback(smtpc_client *client,
+                                           smtpc_log_callback cb,
+                                           void *user_data);
+
+/**
+ * Sets the progress callback, or removes it when `cb` is NULL. `user_data` is
+ * passed back unchanged as the callback's first argument. A non-zero return
+ * cancels the send (`SMTPC_ERR_CANCELLED`). Same thread and re-entrancy rules as
+ * `smtpc_client_set_log_callback`.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT` (client NULL), `SMTPC_ERR_STATE`,
+ * `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `cb` is NULL or a valid function that may be
+ * called with `user_data` until it is replaced or the client is freed.
+ */
+smtpc_status smtpc_client_set_progress_callback(smtpc_client *client,
+                                                smtpc_progress_callback cb,
+                                                void *user_data);
+
+/**
+ * Creates an empty message. On `SMTPC_OK`, `*message_out` receives a new handle
+ * that the caller must release with `smtpc_message_free`; on failure it is not
+ * written.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT` (message_out NULL),
+ * `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `message_out` is NULL or writable.
+ */
+smtpc_status smtpc_message_new(smtpc_message **message_out);
+
+/**
+ * Releases a message. NULL is a no-op. Reports of earlier sends stay valid.
+ *
+ * # Safety
+ * `message` is NULL or a live handle from `smtpc_message_new`; it is not used
+ * afterwards and no send or write of it is in progress on any thread.
+ */
+void smtpc_message_free(smtpc_message *message);
+
+/**
+ * Sets From: the author and the envelope sender. `name` may be NULL; a non-ASCII
+ * name is RFC 2047 encoded. Both strings are copied.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT` (m or address NULL),
+ * `SMTPC_ERR_INVALID_ARGUMENT` (not UTF-8, CR/LF, malformed address),
+ * `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `m` is NULL or a live message; `name` and `address` are NULL or NUL-terminated.
+ */
+smtpc_status smtpc_message_set_from(smtpc_message *m, const char *name, const char *address);
+
+/**
+ * Adds a To recipient (header and envelope). `name` may be NULL. Same codes as
+ * `smtpc_message_set_from`.
+ *
+ * # Safety
+ * `m` is NULL or a live message; `name` and `address` are NULL or NUL-terminated.
+ */
+smtpc_status smtpc_message_add_to(smtpc_message *m, const char *name, const char *address);
+
+/**
+ * Adds a Cc recipient (header and envelope). `name` may be NULL. Same codes as
+ * `smtpc_message_set_from`.
+ *
+ * # Safety
+ * `m` is NULL or a live message; `name` and `address` are NULL or NUL-terminated.
+ */
+smtpc_status smtpc_message_add_cc(smtpc_message *m, const char *name, const char *address);
+
+/**
+ * Adds a Bcc recipient: in the envelope only, never in a header. `name` may be
+ * NULL (and is not used). Same codes as `smtpc_message_set_from`.
+ *
+ * # Safety
+ * `m` is NULL or a live message; `name` and `address` are NULL or NUL-terminated.
+ */
+smtpc_status smtpc_message_add_bcc(smtpc_message *m, const char *name, const char *address);
+
+/**
+ * Sets Reply-To. `name` may be NULL. Same codes as `smtpc_message_set_from`.
+ *
+ * # Safety
+ * `m` is NULL or a live message; `name` and `address` are NULL or NUL-terminated.
+ */
+smtpc_status smtpc_message_set_reply_to(smtpc_message *m, const char *name, const char *address);
+
+/**
+ * Sets the subject (any UTF-8 on one line; encoded and folded as needed).
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+ * (not UTF-8, CR/LF), `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `m` is NULL or a live message; `subject` is NULL or NUL-terminated.
+ */
+smtpc_status smtpc_message_set_subject(smtpc_message *m, const char *subject);
+
+/**
+ * Sets the text/plain body (UTF-8; any line ends, sent as CRLF).
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+ * (not UTF-8), `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `m` is NULL or a live message; `text` is NULL or NUL-terminated.
+ */
+smtpc_status smtpc_message_set_text(smtpc_message *m, const char *text);
+
+/**
+ * Sets the text/html body (UTF-8). With a text body too, the message is
+ * multipart/alternative. Same codes as `smtpc_message_set_text`.
+ *
+ * # Safety
+ * `m` is NULL or a live message; `html` is NULL or NUL-terminated.
+ */
+smtpc_status smtpc_message_set_html(smtpc_message *m, const char *html);
+
+/**
+ * Adds a custom header. `name` must be a valid field name (printable ASCII, no
+ * colon or space) and not one the builder owns (MIME-Version, Content-*, Bcc);
+ * Date and Message-ID given here replace the generated ones. The value is folded
+ * and, when non-ASCII, RFC 2047 encoded.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+ * (not UTF-8, CR/LF, bad or reserved name), `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `m` is NULL or a live message; `name` and `value` are NULL or NUL-terminated.
+ */
+smtpc_status smtpc_message_add_header(smtpc_message *m, const char *name, const char *value);
+
+/**
+ * Attaches the file at `path`. The file is read when the message is sent or
+ * written, streamed, not loaded whole; if it cannot be read then, that send fails
+ * with `SMTPC_ERR_FILE`. `filename` (NULL: the path's base name) is the name
+ * shown to the recipient; `content_type` (NULL: guessed from the extension) is
+ * e.g. "application/pdf". The strings are copied.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT` (m or path NULL),
+ * `SMTPC_ERR_INVALID_ARGUMENT` (not UTF-8, CR/LF in filename or content_type, bad
+ * content type), `SMTPC_ERR_FILE` (if checked now and missing), `SMTPC_ERR_STATE`,
+ * `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `m` is NULL or a live message; the strings are NULL or NUL-terminated.
+ */
+smtpc_status smtpc_message_attach_file(smtpc_message *m,
+                                       const char *path,
+                                       const char *filename,
+                                       const char *content_type);
+
+/**
+ * Attaches `len` bytes from `data`, copied now (the caller may free them after
+ * the call). `data` may be NULL when `len` is 0. `filename` and `content_type` may
+ * be NULL (then "application/octet-stream" unless guessed from `filename`).
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT` (m NULL, or data NULL with len >
+ * 0), `SMTPC_ERR_INVALID_ARGUMENT`, `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `m` is NULL or a live message; `data` is NULL or points at `len` bytes; the
+ * strings are NULL or NUL-terminated.
+ */
+smtpc_status smtpc_message_attach_data(smtpc_message *m,
+                                       const uint8_t *data,
+                                       size_t len,
+                                       const char *filename,
+                                       const char *content_type);
+
+/**
+ * Adds the file at `path` as an inline part that the HTML body references as
+ * `cid:` followed by `content_id` (the message becomes multipart/related). Read
+ * when sent or written, like `smtpc_message_attach_file`. `content_type` may be
+ * NULL (guessed from the extension).
+ *
+ * Returns the codes of `smtpc_message_attach_file`; `content_id` is required.
+ *
+ * # Safety
+ * `m` is NULL or a live message; the strings are NULL or NUL-terminated.
+ */
+smtpc_status smtpc_message_embed_file(smtpc_message *m,
+                                      const char *path,
+                                      const char *content_id,
+                                      const char *content_type);
+
+/**
+ * Writes the message to the file `path` (created or truncated) exactly as a send
+ * transmits it: the RFC 5322 bytes with CRLF line ends, before the SMTP layer's
+ * dot-stuffing (an .eml file). Does not change the message; may run on several
+ * threads at once.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+ * (path not UTF-8, or no From / no recipient), `SMTPC_ERR_FILE` (the output or an
+ * attachment could not be written or read), `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `m` is NULL or a live message; `path` is NULL or NUL-terminated.
+ */
+smtpc_status smtpc_message_write_file(const smtpc_message *m, const char *path);
+
+/**
+ * The number of recipients in the report (To + Cc + Bcc for `smtpc_client_send`,
+ * the given list for `smtpc_client_send_raw`). 0 for NULL.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+size_t smtpc_report_recipient_count(const smtpc_report *report);
+
+/**
+ * Recipient `index` (0-based, in the order of the envelope): its address, the
+ * server's reply code to its RCPT TO (e.g. 250, 550; 0 when the server never
+ * answered for it) and that reply's text (e.g. "5.1.1 User unknown"). The
+ * strings belong to the report and stay valid until `smtpc_report_free`.
+ *
+ * All three out-parameters are required; they are written only on `SMTPC_OK`.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT` (report or an out-parameter
+ * NULL), `SMTPC_ERR_INVALID_ARGUMENT` (index not below
+ * `smtpc_report_recipient_count`), `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `report` is NULL or a live report; each out-parameter is NULL or writable.
+ */
+smtpc_status smtpc_report_recipient(const smtpc_report *report,
+                                    size_t index,
+                                    const char **address_out,
+                                    uint32_t *code_out,
+                                    const char **text_out);
+
+/**
+ * The code of the server's reply to the message data (e.g. 250, 554), or 0 when
+ * the send never got that far. 0 for NULL.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+uint32_t smtpc_report_final_code(const smtpc_report *report);
+
+/**
+ * The text of the server's reply to the message data, without the code (e.g.
+ * "2.0.0 Ok: queued as 4ABC"; several lines joined with "\n"), or "" when there is
+ * none or `report` is NULL. Never NULL; valid until `smtpc_report_free`.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+const char *smtpc_report_final_reply(const smtpc_report *report);
+
+/**
+ * Releases a report and every string it returned. NULL is a no-op.
+ *
+ * # Safety
+ * `report` is NULL or a live report from a send; it is not used afterwards.
+ */
+void smtpc_report_free(smtpc_report *report);
 
 /**
  * The static text of a status, for example "the server rejected the credentials".

@@ -143,6 +143,12 @@ impl Error {
         }
     }
 
+    /// Attaches the server reply that caused this error.
+    pub fn with_reply(mut self, reply: Reply) -> Error {
+        self.reply = Some(reply);
+        self
+    }
+
     /// Attaches the per-recipient report of a send.
     pub fn with_report(mut self, report: Report) -> Error {
         self.report = Some(Box::new(report));

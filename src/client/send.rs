@@ -135,6 +135,7 @@ pub(crate) fn transaction(
         }
         s.reset_quietly(t);
         let first = &report.recipients[0];
+        let first_reply = rcpt_replies[0].clone();
         return Err(Error::new(
             ErrorKind::RecipientsRejected,
             format!(
@@ -146,6 +147,7 @@ pub(crate) fn transaction(
                 first.text.replace('\n', " ")
             ),
         )
+        .with_reply(first_reply)
         .with_report(report)
         .into());
     }

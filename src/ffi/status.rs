@@ -76,7 +76,9 @@ pub extern "C" fn smtpc_status_str(status: smtpc_status) -> *const c_char {
         SMTPC_ERR_CONNECTION_LOST => b"the server closed or reset the connection\0",
         SMTPC_ERR_IO => b"socket or file I/O error\0",
         SMTPC_ERR_TLS => b"TLS handshake or certificate verification failed\0",
-        SMTPC_ERR_TLS_UNAVAILABLE => b"TLS was required but the server offered no usable STARTTLS\0",
+        SMTPC_ERR_TLS_UNAVAILABLE => {
+            b"TLS was required but the server offered no usable STARTTLS\0"
+        }
         SMTPC_ERR_PROTOCOL => b"malformed, oversized or unexpected server reply\0",
         SMTPC_ERR_GREETING_REJECTED => b"the server's greeting was not 220\0",
         SMTPC_ERR_AUTH_FAILED => b"the server rejected the credentials\0",

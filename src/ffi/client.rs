@@ -1,0 +1,883 @@
+//! `smtpc_client`: one SMTP session — options, callbacks, commands, and the
+//! per-handle last reply / last error.
+//!
+//! The handle is a [`ClientHandle`] in a `Box`. Its mutable state sits behind a
+//! mutex so that `smtpc_client_cancel`, which may run on any thread while another
+//! thread is inside `smtpc_client_send`, only ever needs a shared reference: it
+//! touches the cancel handle and nothing else. No `&mut` to the whole handle exists.
+
+use super::handle::{
+    catch_panic, empty_c_str, guard, line_arg, null_arg, require, set_c_string, str_arg, write_out,
+    BoxCastPtr,
+};
+use super::message::smtpc_message;
+use super::report::{smtpc_report, ReportHandle};
+use super::status::*;
+use crate::client::{CancelHandle, Client, Report, TlsMode};
+use crate::error::{Error, ErrorKind, Result};
+use std::ffi::CString;
+use std::marker::{PhantomData, PhantomPinned};
+use std::os::raw::c_char;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::time::Duration;
+
+/// One SMTP session with one server: its options (TLS, credentials, timeouts,
+/// callbacks), its connection, and the last reply and error, which the getters
+/// describe.
+///
+/// Created by `smtpc_client_new`; the caller must release it with
+/// `smtpc_client_free`. It may move between threads but is used by one thread at a
+/// time; only `smtpc_client_cancel` may be called from any thread at any time.
+/// A call made while another call on the same handle is still running (from a
+/// second thread, or from inside a callback) fails with `SMTPC_ERR_STATE` instead
+/// of blocking. After `SMTPC_ERR_PANIC` the handle refuses all work
+/// (`SMTPC_ERR_STATE`) except `smtpc_client_free`.
+///
+/// Functions:
+/// - smtpc_client_new, smtpc_client_free
+/// - options (before connecting): smtpc_client_set_tls, smtpc_client_set_ca_file,
+///   smtpc_client_set_tls_server_name, smtpc_client_dangerous_accept_invalid_certs,
+///   smtpc_client_set_credentials, smtpc_client_set_oauth2_token,
+///   smtpc_client_set_helo_name, smtpc_client_set_timeout_ms
+/// - callbacks: smtpc_client_set_log_callback, smtpc_client_set_progress_callback
+/// - commands: smtpc_client_connect, smtpc_client_send, smtpc_client_send_raw,
+///   smtpc_client_noop, smtpc_client_reset, smtpc_client_verify, smtpc_client_quit,
+///   smtpc_client_cancel
+/// - getters: smtpc_client_has_extension, smtpc_client_last_reply_code,
+///   smtpc_client_last_reply, smtpc_client_last_error
+pub struct smtpc_client {
+    _private: [u8; 0],
+    _not_send_sync_unpin: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
+/// How the connection is protected: one of the `SMTPC_TLS_*` values. Any other
+/// value gives `SMTPC_ERR_INVALID_ARGUMENT`. The default is `SMTPC_TLS_IMPLICIT`
+/// when the port is 465 and `SMTPC_TLS_STARTTLS` otherwise.
+pub type smtpc_tls_mode = u32;
+
+/// Plaintext; the caller accepts the risk (credentials may travel in clear).
+pub const SMTPC_TLS_NONE: smtpc_tls_mode = 0;
+/// STARTTLS when the server offers it; credentials are never sent without TLS.
+pub const SMTPC_TLS_STARTTLS_OPPORTUNISTIC: smtpc_tls_mode = 1;
+/// STARTTLS required: fail with `SMTPC_ERR_TLS_UNAVAILABLE` when it is not offered.
+pub const SMTPC_TLS_STARTTLS: smtpc_tls_mode = 2;
+/// TLS from the first byte (SMTPS, usually port 465).
+pub const SMTPC_TLS_IMPLICIT: smtpc_tls_mode = 3;
+
+impl BoxCastPtr for smtpc_client {
+    type Rust = ClientHandle;
+}
+
+/// What a `*mut smtpc_client` points at.
+pub(crate) struct ClientHandle {
+    /// Cancels the operation in progress; the only field `smtpc_client_cancel` uses.
+    cancel: CancelHandle,
+    /// Set when a panic was caught; from then on only free is allowed.
+    poisoned: AtomicBool,
+    /// Everything else. Locked (without waiting) by every call but cancel.
+    state: Mutex<ClientState>,
+}
+
+/// The part of a client handle that calls change.
+struct ClientState {
+    client: Client,
+    last_reply_code: u32,
+    /// `smtpc_client_last_reply`; replaced only when its text changes.
+    last_reply: CString,
+    /// `smtpc_client_last_error`; replaced only when its text changes.
+    last_error: CString,
+}
+
+// The C API promises a client may move between threads and be cancelled from any
+// thread, and a message may be sent from several threads at once. Prove it.
+const _: () = {
+    const fn send<T: Send>() {}
+    const fn send_sync<T: Send + Sync>() {}
+    send::<Client>();
+    send_sync::<CancelHandle>();
+    send_sync::<ClientHandle>();
+};
+
+impl ClientHandle {
+    fn new(client: Client) -> ClientHandle {
+        ClientHandle {
+            cancel: client.cancel_handle(),
+            poisoned: AtomicBool::new(false),
+            state: Mutex::new(ClientState {
+                client,
+                last_reply_code: 0,
+                last_reply: CString::default(),
+                last_error: CString::default(),
+            }),
+        }
+    }
+
+    /// The state, or `None` while another call holds it (a second thread, or a
+    /// callback calling back into the same handle): never blocks, never deadlocks.
+    fn lock(&self) -> Option<MutexGuard<'_, ClientState>> {
+        match self.state.try_lock() {
+            Ok(state) => Some(state),
+            // Our own flag, not the mutex's, says whether the handle is usable.
+            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+
+    fn is_poisoned(&self) -> bool {
+        self.poisoned.load(Ordering::Acquire)
+    }
+
+    fn poison(&self) {
+        self.poisoned.store(true, Ordering::Release);
+    }
+
+    /// Runs one call that may change the client: refuses on a poisoned or busy
+    /// handle, catches a panic (and poisons), and refreshes the getters' texts.
+    fn call(&self, func: &str, body: impl FnOnce(&mut Client) -> Result<()>) -> smtpc_status {
+        let Some(mut state) = self.lock() else {
+            return SMTPC_ERR_STATE;
+        };
+        if self.is_poisoned() {
+            state.record_unusable(func);
+            return SMTPC_ERR_STATE;
+        }
+        let outcome = catch_panic(|| {
+            let result = body(&mut state.client);
+            state.refresh(&result);
+            match result {
+                Ok(()) => SMTPC_OK,
+                Err(e) => e.status(),
+            }
+        });
+        outcome.unwrap_or_else(|| {
+            self.poison();
+            state.record_panic(func);
+            SMTPC_ERR_PANIC
+        })
+    }
+
+    /// Reads the state for a getter; `fallback` when the handle is busy or the
+    /// reader panics (which poisons the handle).
+    fn read<T>(&self, fallback: T, body: impl FnOnce(&ClientState) -> T) -> T {
+        let Some(state) = self.lock() else {
+            return fallback;
+        };
+        catch_panic(|| body(&state)).unwrap_or_else(|| {
+            self.poison();
+            fallback
+        })
+    }
+}
+
+impl ClientState {
+    /// Makes the getters describe the call that just ended: on failure its error
+    /// and the reply that caused it, on success the client's last reply.
+    fn refresh(&mut self, result: &Result<()>) {
+        let reply = match result {
+            Err(e) if e.reply().is_some() => e.reply(),
+            _ => self.client.last_reply(),
+        };
+        let (code, text) = match reply {
+            Some(reply) => (u32::from(reply.code), reply.wire_lines().join("\n")),
+            None => (0, String::new()),
+        };
+        let error = match result {
+            Err(e) => e.message(),
+            Ok(()) => self.client.last_error().map_or("", |e| e.message()),
+        };
+        let error = error.to_owned();
+        self.last_reply_code = code;
+        set_c_string(&mut self.last_reply, &text);
+        set_c_string(&mut self.last_error, &error);
+    }
+
+    fn record_panic(&mut self, func: &str) {
+        self.last_reply_code = 0;
+        set_c_string(&mut self.last_reply, "");
+        set_c_string(
+            &mut self.last_error,
+            &format!(
+                "{func}: internal error (a bug in smtpc was caught); this handle is now \
+                 unusable, only smtpc_client_free may be called on it"
+            ),
+        );
+    }
+
+    fn record_unusable(&mut self, func: &str) {
+        set_c_string(
+            &mut self.last_error,
+            &format!(
+                "{func}: this handle is unusable after an internal error; only \
+                 smtpc_client_free may be called on it"
+            ),
+        );
+    }
+}
+
+/// The boundary of every client call that returns a status: NULL handle, panic,
+/// poisoned or busy handle, then `body`.
+///
+/// # Safety
+/// `client` is NULL or a live handle from `smtpc_client_new`.
+pub(super) unsafe fn client_call(
+    client: *const smtpc_client,
+    func: &str,
+    body: impl FnOnce(&mut Client) -> Result<()>,
+) -> smtpc_status {
+    guard(SMTPC_ERR_PANIC, || {
+        // SAFETY: forwarded contract.
+        match unsafe { smtpc_client::try_ref(client) } {
+            Some(handle) => handle.call(func, body),
+            None => SMTPC_ERR_NULL_ARGUMENT,
+        }
+    })
+}
+
+/// The boundary of a getter: `fallback` for a NULL or busy handle or a panic.
+///
+/// # Safety
+/// `client` is NULL or a live handle from `smtpc_client_new`.
+unsafe fn client_read<T: Copy>(
+    client: *const smtpc_client,
+    fallback: T,
+    body: impl FnOnce(&ClientState) -> T,
+) -> T {
+    guard(fallback, || {
+        // SAFETY: forwarded contract.
+        match unsafe { smtpc_client::try_ref(client) } {
+            Some(handle) => handle.read(fallback, body),
+            None => fallback,
+        }
+    })
+}
+
+/// Creates a client for `host` (a name or an IP literal) and `port`; nothing is
+/// connected yet. The TLS mode defaults to `SMTPC_TLS_IMPLICIT` for port 465 and
+/// `SMTPC_TLS_STARTTLS` otherwise.
+///
+/// On `SMTPC_OK`, `*client_out` receives a new handle that the caller must release
+/// with `smtpc_client_free`; on failure `*client_out` is not written.
+///
+/// Returns `SMTPC_ERR_NULL_ARGUMENT` (host or client_out NULL),
+/// `SMTPC_ERR_INVALID_ARGUMENT` (host not UTF-8, empty or malformed),
+/// `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `host` is NULL or NUL-terminated; `client_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_new(
+    host: *const c_char,
+    port: u16,
+    client_out: *mut *mut smtpc_client,
+) -> smtpc_status {
+    const F: &str = "smtpc_client_new";
+    guard(SMTPC_ERR_PANIC, || {
+        let made = (|| {
+            require(client_out, F, "client_out")?;
+            // SAFETY: host is NULL or NUL-terminated (caller contract).
+            let host = unsafe { line_arg(host, F, "host") }?;
+            Client::new(host, port)
+        })();
+        match made {
+            Ok(client) => {
+                let handle = smtpc_client::into_raw(ClientHandle::new(client));
+                // SAFETY: client_out was checked non-NULL; writable per contract.
+                unsafe { write_out(client_out, handle) };
+                SMTPC_OK
+            }
+            Err(e) => e.status(),
+        }
+    })
+}
+
+/// Closes the session (QUIT first when connected, errors ignored) and releases the
+/// client and every string its getters returned. NULL is a no-op. Also works on a
+/// handle that returned `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `client` is NULL or a live handle from `smtpc_client_new`; it is not used
+/// afterwards, and no other thread is inside a call on it (including
+/// `smtpc_client_cancel`).
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_free(client: *mut smtpc_client) {
+    // SAFETY: forwarded contract.
+    guard((), || unsafe { smtpc_client::free(client) })
+}
+
+/// Sets the TLS mode (`SMTPC_TLS_*`). Only while not connected.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT` (not
+/// an `SMTPC_TLS_*` value), `SMTPC_ERR_STATE` (connected, busy or unusable handle),
+/// `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `client` is NULL or a live handle from `smtpc_client_new`.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_set_tls(
+    client: *mut smtpc_client,
+    mode: smtpc_tls_mode,
+) -> smtpc_status {
+    const F: &str = "smtpc_client_set_tls";
+    // SAFETY: forwarded contract.
+    unsafe {
+        client_call(client, F, |c| {
+            let mode = TlsMode::from_u32(mode).ok_or_else(|| {
+                Error::invalid(format!("{F}: mode {mode} is not an smtpc_tls_mode value"))
+            })?;
+            c.set_tls(mode)
+        })
+    }
+}
+
+/// Trusts the PEM certificates in the file `pem_path` in addition to the system's
+/// trust store. Only while not connected. The path is copied.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT` (not
+/// UTF-8), `SMTPC_ERR_FILE` (unreadable or not PEM), `SMTPC_ERR_STATE`,
+/// `SMTPC_ERR_PANIC`; `smtpc_client_last_error` says why.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `pem_path` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_set_ca_file(
+    client: *mut smtpc_client,
+    pem_path: *const c_char,
+) -> smtpc_status {
+    const F: &str = "smtpc_client_set_ca_file";
+    // SAFETY: forwarded contract.
+    unsafe {
+        client_call(client, F, |c| {
+            let path = str_arg(pem_path, F, "pem_path")?;
+            c.set_ca_file(Path::new(path))
+        })
+    }
+}
+
+/// Sets the name to verify in the server's certificate (and send as SNI) when it
+/// differs from the host given to `smtpc_client_new`, e.g. when connecting by IP
+/// address. Only while not connected.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`,
+/// `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `name` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_set_tls_server_name(
+    client: *mut smtpc_client,
+    name: *const c_char,
+) -> smtpc_status {
+    const F: &str = "smtpc_client_set_tls_server_name";
+    // SAFETY: forwarded contract.
+    unsafe {
+        client_call(client, F, |c| {
+            c.set_tls_server_name(line_arg(name, F, "name")?)
+        })
+    }
+}
+
+/// Turns certificate and host name verification off (`accept` true) or back on.
+/// DANGEROUS: anyone on the path can then read the session, credentials included.
+/// For tests only. Only while not connected.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_STATE`,
+/// `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `client` is NULL or a live handle from `smtpc_client_new`.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_dangerous_accept_invalid_certs(
+    client: *mut smtpc_client,
+    accept: bool,
+) -> smtpc_status {
+    const F: &str = "smtpc_client_dangerous_accept_invalid_certs";
+    // SAFETY: forwarded contract.
+    unsafe { client_call(client, F, |c| c.set_accept_invalid_certs(accept)) }
+}
+
+/// Sets the user name and password for AUTH (the best mechanism both sides support
+/// is chosen). Both strings are copied. The password never appears in any log,
+/// error or reply text; error texts name arguments, never their values.
+/// Only while not connected.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+/// (not UTF-8, or CR/LF in the user name), `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `user` and `password` are NULL or
+/// NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_set_credentials(
+    client: *mut smtpc_client,
+    user: *const c_char,
+    password: *const c_char,
+) -> smtpc_status {
+    const F: &str = "smtpc_client_set_credentials";
+    // SAFETY: forwarded contract.
+    unsafe {
+        client_call(client, F, |c| {
+            let user = line_arg(user, F, "user")?;
+            let password = str_arg(password, F, "password")?;
+            c.set_credentials(user, password)
+        })
+    }
+}
+
+/// Sets the user name and OAuth 2.0 bearer token for AUTH XOAUTH2. Both strings
+/// are copied; the token never appears in any log, error or reply text.
+/// Only while not connected.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+/// (not UTF-8, or CR/LF in the user name or token), `SMTPC_ERR_STATE`,
+/// `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `user` and `token` are NULL or
+/// NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_set_oauth2_token(
+    client: *mut smtpc_client,
+    user: *const c_char,
+    token: *const c_char,
+) -> smtpc_status {
+    const F: &str = "smtpc_client_set_oauth2_token";
+    // SAFETY: forwarded contract.
+    unsafe {
+        client_call(client, F, |c| {
+            let user = line_arg(user, F, "user")?;
+            let token = line_arg(token, F, "token")?;
+            c.set_oauth2_token(user, token)
+        })
+    }
+}
+
+/// Sets the name sent in EHLO/HELO (default: the local host name, or an address
+/// literal). Only while not connected.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+/// (not UTF-8, CR/LF, or not a valid domain or address literal), `SMTPC_ERR_STATE`,
+/// `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `name` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_set_helo_name(
+    client: *mut smtpc_client,
+    name: *const c_char,
+) -> smtpc_status {
+    const F: &str = "smtpc_client_set_helo_name";
+    // SAFETY: forwarded contract.
+    unsafe { client_call(client, F, |c| c.set_helo_name(line_arg(name, F, "name")?)) }
+}
+
+/// Sets the connect timeout and the timeout of each read or write, in
+/// milliseconds; both must be non-zero. Only while not connected.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+/// (a zero value), `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `client` is NULL or a live handle from `smtpc_client_new`.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_set_timeout_ms(
+    client: *mut smtpc_client,
+    connect_ms: u32,
+    io_ms: u32,
+) -> smtpc_status {
+    const F: &str = "smtpc_client_set_timeout_ms";
+    // SAFETY: forwarded contract.
+    unsafe {
+        client_call(client, F, |c| {
+            c.set_timeouts(
+                Duration::from_millis(u64::from(connect_ms)),
+                Duration::from_millis(u64::from(io_ms)),
+            )
+        })
+    }
+}
+
+/// Connects explicitly: TCP (every resolved address in turn), greeting, EHLO (HELO
+/// fallback), TLS according to the mode, AUTH when credentials are set. Optional:
+/// `smtpc_client_send` connects on demand.
+///
+/// Returns `SMTPC_OK` or the failure: `SMTPC_ERR_DNS`, `SMTPC_ERR_CONNECT`,
+/// `SMTPC_ERR_TIMEOUT`, `SMTPC_ERR_CONNECTION_LOST`, `SMTPC_ERR_IO`, `SMTPC_ERR_TLS`,
+/// `SMTPC_ERR_TLS_UNAVAILABLE`, `SMTPC_ERR_PROTOCOL`, `SMTPC_ERR_GREETING_REJECTED`,
+/// `SMTPC_ERR_AUTH_FAILED`, `SMTPC_ERR_AUTH_UNAVAILABLE`, `SMTPC_ERR_CANCELLED`,
+/// `SMTPC_ERR_STATE`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_PANIC`. The getters
+/// then describe the failure.
+///
+/// # Safety
+/// `client` is NULL or a live handle from `smtpc_client_new`.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_connect(client: *mut smtpc_client) -> smtpc_status {
+    // SAFETY: forwarded contract.
+    unsafe { client_call(client, "smtpc_client_connect", |c| c.connect()) }
+}
+
+/// Sends a built message (connecting first if needed, and reconnecting once if an
+/// idle session died). The envelope sender is the From address, the recipients
+/// are To + Cc + Bcc. The message is not changed and may be sent by other clients
+/// on other threads at the same time.
+///
+/// `report_out` may be NULL. Unlike other out-parameters, `*report_out` is written
+/// on failure too, so that each recipient's result can be seen: it receives a
+/// report (each recipient's reply and the final reply) on `SMTPC_OK`, and also on
+/// `SMTPC_ERR_PARTIAL`, `SMTPC_ERR_RECIPIENTS_REJECTED` and any other failure that
+/// happened after recipients were given to the server; after any other failure it
+/// is set to NULL. Exceptions, which leave it untouched like any out-parameter:
+/// argument errors (`SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT` such as
+/// no From, no recipient or a malformed address), a busy or unusable client or
+/// message (`SMTPC_ERR_STATE` before anything is sent), and `SMTPC_ERR_PANIC`.
+/// A non-NULL report is owned by the caller and must be released with
+/// `smtpc_report_free`; it stays valid after the client and message are freed.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_PARTIAL` (some recipients refused: the message
+/// went to the others), every error of `smtpc_client_connect`, and
+/// `SMTPC_ERR_SENDER_REJECTED`, `SMTPC_ERR_RECIPIENTS_REJECTED`,
+/// `SMTPC_ERR_MESSAGE_REJECTED`, `SMTPC_ERR_MESSAGE_TOO_BIG`,
+/// `SMTPC_ERR_UNKNOWN_OUTCOME` (may have been delivered: do not resend blindly),
+/// `SMTPC_ERR_UNSUPPORTED`, `SMTPC_ERR_FILE` (an attachment could not be read),
+/// `SMTPC_ERR_INVALID_ARGUMENT` (no From or no recipient).
+///
+/// # Safety
+/// `client` and `message` are NULL or live handles; `report_out` is NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_send(
+    client: *mut smtpc_client,
+    message: *const smtpc_message,
+    report_out: *mut *mut smtpc_report,
+) -> smtpc_status {
+    const F: &str = "smtpc_client_send";
+    // SAFETY: forwarded contract.
+    unsafe {
+        client_call(client, F, |c| {
+            let message = smtpc_message::try_ref(message).ok_or_else(|| null_arg(F, "message"))?;
+            message.read(F, |m| deliver_report(report_out, c.send(m)))
+        })
+    }
+}
+
+/// Sends a ready-made RFC 5322 message (headers and body) from `from` to the
+/// `recipient_count` addresses in `recipients`. Bare LF and bare CR are normalised
+/// to CRLF, lines starting with '.' are dot-stuffed, and the terminator is added.
+/// `from` may be "" for the null reverse-path `<>` (bounces). `recipient_count`
+/// must be at least 1. `data` may be NULL when `data_len` is 0. Everything is used
+/// only during the call.
+///
+/// `report_out` may be NULL and is written exactly as by `smtpc_client_send`
+/// (a report on success, on `SMTPC_ERR_PARTIAL`, `SMTPC_ERR_RECIPIENTS_REJECTED`
+/// and other failures that carry one; NULL after other failures; untouched on
+/// argument errors, a busy or unusable handle, and `SMTPC_ERR_PANIC`). The caller
+/// frees a non-NULL report with `smtpc_report_free`.
+///
+/// Returns the codes of `smtpc_client_send`; `SMTPC_ERR_NULL_ARGUMENT` also for a
+/// NULL element of `recipients` (last_error names its index), and
+/// `SMTPC_ERR_INVALID_ARGUMENT` for an address that is not UTF-8, contains CR/LF,
+/// or is malformed.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `from` is NULL or NUL-terminated;
+/// `recipients` is NULL or points at `recipient_count` pointers, each NULL or
+/// NUL-terminated; `data` is NULL or points at `data_len` bytes; `report_out` is
+/// NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_send_raw(
+    client: *mut smtpc_client,
+    from: *const c_char,
+    recipients: *const *const c_char,
+    recipient_count: usize,
+    data: *const u8,
+    data_len: usize,
+    report_out: *mut *mut smtpc_report,
+) -> smtpc_status {
+    const F: &str = "smtpc_client_send_raw";
+    // SAFETY: forwarded contract.
+    unsafe {
+        client_call(client, F, |c| {
+            let from = line_arg(from, F, "from")?;
+            let recipients = recipients_arg(recipients, recipient_count, F)?;
+            let data = super::handle::bytes_arg(data, data_len, F, "data")?;
+            deliver_report(report_out, c.send_raw(from, &recipients, data))
+        })
+    }
+}
+
+/// Sends NOOP (checks that the session is alive).
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_STATE` (not connected, busy or unusable),
+/// `SMTPC_ERR_TIMEOUT`, `SMTPC_ERR_CONNECTION_LOST`, `SMTPC_ERR_PROTOCOL`,
+/// `SMTPC_ERR_CANCELLED`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `client` is NULL or a live handle from `smtpc_client_new`.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_noop(client: *mut smtpc_client) -> smtpc_status {
+    // SAFETY: forwarded contract.
+    unsafe { client_call(client, "smtpc_client_noop", |c| c.noop()) }
+}
+
+/// Sends RSET (abandons a transaction in progress on the server).
+///
+/// Returns the codes of `smtpc_client_noop`.
+///
+/// # Safety
+/// `client` is NULL or a live handle from `smtpc_client_new`.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_reset(client: *mut smtpc_client) -> smtpc_status {
+    // SAFETY: forwarded contract.
+    unsafe { client_call(client, "smtpc_client_reset", |c| c.reset()) }
+}
+
+/// Sends VRFY `address`. `SMTPC_OK` means the server answered 250, 251 or 252; the
+/// answer is in `smtpc_client_last_reply` / `smtpc_client_last_reply_code`.
+///
+/// Returns the codes of `smtpc_client_noop`, `SMTPC_ERR_INVALID_ARGUMENT` (not
+/// UTF-8, CR/LF), `SMTPC_ERR_RECIPIENTS_REJECTED` (550/551/553: the address is not
+/// known there), `SMTPC_ERR_UNSUPPORTED` (500/502/504: VRFY is disabled).
+///
+/// # Safety
+/// `client` is NULL or a live handle; `address` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_verify(
+    client: *mut smtpc_client,
+    address: *const c_char,
+) -> smtpc_status {
+    const F: &str = "smtpc_client_verify";
+    // SAFETY: forwarded contract.
+    unsafe {
+        client_call(client, F, |c| {
+            c.verify(line_arg(address, F, "address")?).map(drop)
+        })
+    }
+}
+
+/// Sends QUIT and closes the connection. The options are kept: a later
+/// `smtpc_client_connect` or `smtpc_client_send` opens a new session.
+///
+/// Returns `SMTPC_OK` or the codes of `smtpc_client_noop`.
+///
+/// # Safety
+/// `client` is NULL or a live handle from `smtpc_client_new`.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_quit(client: *mut smtpc_client) -> smtpc_status {
+    // SAFETY: forwarded contract.
+    unsafe { client_call(client, "smtpc_client_quit", |c| c.quit()) }
+}
+
+/// Cancels the operation in progress on `client`: it fails with
+/// `SMTPC_ERR_CANCELLED` and the connection is closed. The only function that may
+/// be called from any thread at any time, including while another thread is inside
+/// a call on the same client and from inside a callback. NULL is a no-op.
+///
+/// # Safety
+/// `client` is NULL or a live handle; it must not be freed while this runs.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_cancel(client: *mut smtpc_client) {
+    guard((), || {
+        // SAFETY: forwarded contract. Only a shared reference is made, and only
+        // the cancel handle (thread-safe by itself) is used: no lock, no waiting.
+        if let Some(handle) = unsafe { smtpc_client::try_ref(client) } {
+            if catch_panic(|| handle.cancel.cancel()).is_none() {
+                handle.poison();
+            }
+        }
+    })
+}
+
+/// Whether the server advertised the EHLO keyword `keyword` (case-insensitive,
+/// e.g. "SIZE", "STARTTLS", "SMTPUTF8") in the current session. False when not
+/// connected, and for a NULL or invalid argument or an unusable handle.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `keyword` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_has_extension(
+    client: *const smtpc_client,
+    keyword: *const c_char,
+) -> bool {
+    guard(false, || {
+        // SAFETY: forwarded contract.
+        let Some(handle) = (unsafe { smtpc_client::try_ref(client) }) else {
+            return false;
+        };
+        // SAFETY: forwarded contract.
+        let keyword = unsafe { str_arg(keyword, "smtpc_client_has_extension", "keyword") };
+        match keyword {
+            Ok(keyword) if !handle.is_poisoned() => {
+                handle.read(false, |s| s.client.has_extension(keyword))
+            }
+            _ => false,
+        }
+    })
+}
+
+/// The code of the last reply (e.g. 250, 535), or 0 when there is none. After a
+/// failed call: the reply that caused the failure, 0 when no reply did.
+///
+/// # Safety
+/// `client` is NULL or a live handle from `smtpc_client_new`.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_last_reply_code(client: *const smtpc_client) -> u32 {
+    // SAFETY: forwarded contract.
+    unsafe { client_read(client, 0, |s| s.last_reply_code) }
+}
+
+/// The full text of the last reply as on the wire, one "CODE text" line per reply
+/// line, joined with "\n" (e.g. "250 2.0.0 Ok: queued as 4ABC"). After a failed
+/// call: the reply that caused the failure (e.g. the 535 that refused the
+/// credentials), not a later reply the library received while cleaning up. "" when
+/// there is none. Never NULL.
+///
+/// The string belongs to the client: valid until the next call that changes this
+/// client (any smtpc_client_* call taking a non-const client) or its free.
+///
+/// # Safety
+/// `client` is NULL or a live handle from `smtpc_client_new`.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_last_reply(client: *const smtpc_client) -> *const c_char {
+    // SAFETY: forwarded contract.
+    unsafe { client_read(client, empty_c_str(), |s| s.last_reply.as_ptr()) }
+}
+
+/// A human-readable description of the last failure, with context (which function
+/// or command, which argument, the server's reply). "" after a successful call.
+/// Never contains a password or token. Never NULL.
+///
+/// The string belongs to the client: valid until the next call that changes this
+/// client or its free.
+///
+/// # Safety
+/// `client` is NULL or a live handle from `smtpc_client_new`.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_last_error(client: *const smtpc_client) -> *const c_char {
+    // SAFETY: forwarded contract.
+    unsafe { client_read(client, empty_c_str(), |s| s.last_error.as_ptr()) }
+}
+
+/// The `recipients` array of `smtpc_client_send_raw` as string slices.
+///
+/// # Safety
+/// `recipients` is NULL or points at `count` pointers, each NULL or NUL-terminated.
+unsafe fn recipients_arg<'a>(
+    recipients: *const *const c_char,
+    count: usize,
+    func: &str,
+) -> Result<Vec<&'a str>> {
+    if count == 0 {
+        return Err(Error::invalid(format!(
+            "{func}: recipient_count is 0 (at least one recipient is needed)"
+        )));
+    }
+    require(recipients, func, "recipients")?;
+    // SAFETY: non-NULL with `count` elements (caller contract).
+    let pointers = unsafe { std::slice::from_raw_parts(recipients, count) };
+    pointers
+        .iter()
+        .enumerate()
+        // SAFETY: each element is NULL or NUL-terminated (caller contract).
+        .map(|(i, &p)| unsafe { line_arg(p, func, &format!("recipients[{i}]")) })
+        .collect()
+}
+
+/// Hands the outcome of a send to the caller through `report_out` (when given):
+/// the report of a success, or the report an error carries; NULL after any other
+/// failure, except that an argument error (found before anything was sent)
+/// leaves `*report_out` untouched like every other out-parameter.
+///
+/// # Safety
+/// `report_out` is NULL or writable.
+unsafe fn deliver_report(report_out: *mut *mut smtpc_report, result: Result<Report>) -> Result<()> {
+    let (report, outcome) = match result {
+        Ok(report) => (Some(report), Ok(())),
+        Err(mut e) => (e.take_report(), Err(e)),
+    };
+    if report_out.is_null() {
+        return outcome;
+    }
+    let handle = match (report, &outcome) {
+        (Some(report), _) => ReportHandle::into_c(&report),
+        (None, Err(e)) if is_argument_error(e) => return outcome,
+        (None, _) => std::ptr::null_mut(),
+    };
+    // SAFETY: non-NULL and writable (caller contract).
+    unsafe { write_out(report_out, handle) };
+    outcome
+}
+
+/// Whether a failure is about the caller's arguments rather than the session.
+fn is_argument_error(e: &Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::NullArgument | ErrorKind::InvalidArgument
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_handle() -> *mut smtpc_client {
+        let mut client = std::ptr::null_mut();
+        let host = b"127.0.0.1\0";
+        // SAFETY: valid C string and out-pointer.
+        let status = unsafe { smtpc_client_new(host.as_ptr().cast(), 2525, &mut client) };
+        assert_eq!(
+            status, SMTPC_OK,
+            "smtpc_client_new (is Client::new implemented?)"
+        );
+        client
+    }
+
+    fn last_error(client: *mut smtpc_client) -> String {
+        // SAFETY: live handle; the string is copied at once.
+        unsafe { std::ffi::CStr::from_ptr(smtpc_client_last_error(client)) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn a_panic_poisons_the_handle_and_free_still_works() {
+        let client = new_handle();
+        // SAFETY: live handle.
+        let handle = unsafe { smtpc_client::try_ref(client) }.unwrap();
+        let status = handle.call("test_fn", |_| -> Result<()> {
+            panic!("deliberate test panic")
+        });
+        assert_eq!(status, SMTPC_ERR_PANIC);
+        assert!(last_error(client).contains("test_fn: internal error"));
+        // SAFETY: live handle.
+        assert_eq!(unsafe { smtpc_client_noop(client) }, SMTPC_ERR_STATE);
+        let text = last_error(client);
+        assert!(text.starts_with("smtpc_client_noop: "), "{text}");
+        assert!(text.contains("unusable"), "{text}");
+        // SAFETY: live handle.
+        assert_eq!(
+            unsafe { smtpc_client_set_timeout_ms(client, 5, 5) },
+            SMTPC_ERR_STATE
+        );
+        // SAFETY: live handle.
+        assert!(!unsafe { smtpc_client_has_extension(client, b"SIZE\0".as_ptr().cast()) });
+        // SAFETY: live handle, not used afterwards.
+        unsafe { smtpc_client_free(client) };
+    }
+
+    #[test]
+    fn a_call_on_a_busy_handle_is_refused_not_blocked() {
+        let client = new_handle();
+        // SAFETY: live handle.
+        let handle = unsafe { smtpc_client::try_ref(client) }.unwrap();
+        let held = handle.lock();
+        assert!(held.is_some());
+        // SAFETY: live handle.
+        assert_eq!(unsafe { smtpc_client_noop(client) }, SMTPC_ERR_STATE);
+        // SAFETY: live handle.
+        assert_eq!(unsafe { smtpc_client_last_reply_code(client) }, 0);
+        drop(held);
+        // SAFETY: live handle, not used afterwards.
+        unsafe { smtpc_client_free(client) };
+    }
+}

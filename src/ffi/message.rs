@@ -1,0 +1,551 @@
+//! `smtpc_message`: the MIME message builder, as C sees it.
+//!
+//! The handle is a [`MessageHandle`] in a `Box`: the message behind a reader-writer
+//! lock, so that several clients on several threads may send it at once (readers)
+//! while a builder call (a writer) can never race with them.
+
+use super::handle::{
+    bytes_arg, catch_panic, guard, line_arg, opt_line_arg, require, str_arg, write_out, BoxCastPtr,
+};
+use super::status::*;
+use crate::error::{Error, ErrorKind, Result};
+use crate::message::Message;
+use std::marker::{PhantomData, PhantomPinned};
+use std::os::raw::c_char;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{RwLock, TryLockError};
+
+/// A mail being built: From, To/Cc/Bcc, Reply-To, Subject, custom headers, a
+/// text and/or HTML body, attachments and inline parts.
+///
+/// Created by `smtpc_message_new`; the caller must release it with
+/// `smtpc_message_free`. Sending does not change it: the same message may be sent
+/// by several clients on several threads at once, and sent or written again with
+/// the same bytes (Date, Message-ID and MIME boundaries are fixed the first time
+/// they are needed). A builder call made while the message is being sent or
+/// written on another thread fails with `SMTPC_ERR_STATE`. After `SMTPC_ERR_PANIC`
+/// the message refuses all work except `smtpc_message_free`.
+///
+/// Functions:
+/// - smtpc_message_new, smtpc_message_free
+/// - addresses: smtpc_message_set_from, smtpc_message_add_to, smtpc_message_add_cc,
+///   smtpc_message_add_bcc, smtpc_message_set_reply_to
+/// - content: smtpc_message_set_subject, smtpc_message_set_text,
+///   smtpc_message_set_html, smtpc_message_add_header, smtpc_message_attach_file,
+///   smtpc_message_attach_data, smtpc_message_embed_file
+/// - output: smtpc_message_write_file (sending: smtpc_client_send)
+pub struct smtpc_message {
+    _private: [u8; 0],
+    _not_send_sync_unpin: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
+impl BoxCastPtr for smtpc_message {
+    type Rust = MessageHandle;
+}
+
+/// What a `*mut smtpc_message` points at.
+pub(crate) struct MessageHandle {
+    /// Set when a panic was caught; from then on only free is allowed.
+    poisoned: AtomicBool,
+    message: RwLock<Message>,
+}
+
+// Several threads may send one message at once (see smtpc_message).
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Message>();
+    send_sync::<MessageHandle>();
+};
+
+impl MessageHandle {
+    fn is_poisoned(&self) -> bool {
+        self.poisoned.load(Ordering::Acquire)
+    }
+
+    fn poison(&self) {
+        self.poisoned.store(true, Ordering::Release);
+    }
+
+    /// Runs a builder call: refuses on a poisoned or busy message, catches a panic
+    /// (and poisons).
+    fn modify(&self, body: impl FnOnce(&mut Message) -> Result<()>) -> smtpc_status {
+        let mut message = match self.message.try_write() {
+            Ok(message) => message,
+            // Our own flag, not the lock's, says whether the message is usable.
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return SMTPC_ERR_STATE,
+        };
+        if self.is_poisoned() {
+            return SMTPC_ERR_STATE;
+        }
+        match catch_panic(|| body(&mut message)) {
+            Some(Ok(())) => SMTPC_OK,
+            Some(Err(e)) => e.status(),
+            None => {
+                self.poison();
+                SMTPC_ERR_PANIC
+            }
+        }
+    }
+
+    /// Lends the message for reading (sending, writing) to `body`; fails with a
+    /// STATE error naming `func` when the message is being modified or unusable.
+    /// A panic in `body` poisons the message and is passed on to the caller's
+    /// boundary.
+    pub(crate) fn read<T>(
+        &self,
+        func: &str,
+        body: impl FnOnce(&Message) -> Result<T>,
+    ) -> Result<T> {
+        let message = match self.message.try_read() {
+            Ok(message) => message,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                return Err(Error::new(
+                    ErrorKind::State,
+                    format!("{func}: the message is being modified by another call"),
+                ))
+            }
+        };
+        if self.is_poisoned() {
+            return Err(Error::new(
+                ErrorKind::State,
+                format!("{func}: the message is unusable after an internal error"),
+            ));
+        }
+        match catch_panic(|| body(&message)) {
+            Some(result) => result,
+            None => {
+                self.poison();
+                // Re-raise so the caller's handle is poisoned too: the panic may
+                // have left it mid-operation.
+                std::panic::resume_unwind(Box::new("panic while reading a message"))
+            }
+        }
+    }
+}
+
+/// The boundary of every builder call: NULL handle, panic, poisoned or busy
+/// message, then `body`.
+///
+/// # Safety
+/// `message` is NULL or a live handle from `smtpc_message_new`.
+unsafe fn message_call(
+    message: *mut smtpc_message,
+    body: impl FnOnce(&mut Message) -> Result<()>,
+) -> smtpc_status {
+    guard(SMTPC_ERR_PANIC, || {
+        // SAFETY: forwarded contract.
+        match unsafe { smtpc_message::try_ref(message) } {
+            Some(handle) => handle.modify(body),
+            None => SMTPC_ERR_NULL_ARGUMENT,
+        }
+    })
+}
+
+/// Creates an empty message. On `SMTPC_OK`, `*message_out` receives a new handle
+/// that the caller must release with `smtpc_message_free`; on failure it is not
+/// written.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT` (message_out NULL),
+/// `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `message_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_new(message_out: *mut *mut smtpc_message) -> smtpc_status {
+    guard(SMTPC_ERR_PANIC, || {
+        if let Err(e) = require(message_out, "smtpc_message_new", "message_out") {
+            return e.status();
+        }
+        let handle = MessageHandle {
+            poisoned: AtomicBool::new(false),
+            message: RwLock::new(Message::new()),
+        };
+        // SAFETY: checked non-NULL; writable per contract.
+        unsafe { write_out(message_out, smtpc_message::into_raw(handle)) };
+        SMTPC_OK
+    })
+}
+
+/// Releases a message. NULL is a no-op. Reports of earlier sends stay valid.
+///
+/// # Safety
+/// `message` is NULL or a live handle from `smtpc_message_new`; it is not used
+/// afterwards and no send or write of it is in progress on any thread.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_free(message: *mut smtpc_message) {
+    // SAFETY: forwarded contract.
+    guard((), || unsafe { smtpc_message::free(message) })
+}
+
+/// Shared body of the five address setters.
+///
+/// # Safety
+/// As the exports: `m` NULL or live, strings NULL or NUL-terminated.
+unsafe fn address_call(
+    m: *mut smtpc_message,
+    func: &str,
+    name: *const c_char,
+    address: *const c_char,
+    set: fn(&mut Message, Option<&str>, &str) -> Result<()>,
+) -> smtpc_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        message_call(m, |msg| {
+            let name = opt_line_arg(name, func, "name")?;
+            let address = line_arg(address, func, "address")?;
+            set(msg, name, address)
+        })
+    }
+}
+
+/// Sets From: the author and the envelope sender. `name` may be NULL; a non-ASCII
+/// name is RFC 2047 encoded. Both strings are copied.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT` (m or address NULL),
+/// `SMTPC_ERR_INVALID_ARGUMENT` (not UTF-8, CR/LF, malformed address),
+/// `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `m` is NULL or a live message; `name` and `address` are NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_set_from(
+    m: *mut smtpc_message,
+    name: *const c_char,
+    address: *const c_char,
+) -> smtpc_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        address_call(
+            m,
+            "smtpc_message_set_from",
+            name,
+            address,
+            Message::set_from,
+        )
+    }
+}
+
+/// Adds a To recipient (header and envelope). `name` may be NULL. Same codes as
+/// `smtpc_message_set_from`.
+///
+/// # Safety
+/// `m` is NULL or a live message; `name` and `address` are NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_add_to(
+    m: *mut smtpc_message,
+    name: *const c_char,
+    address: *const c_char,
+) -> smtpc_status {
+    // SAFETY: forwarded contract.
+    unsafe { address_call(m, "smtpc_message_add_to", name, address, Message::add_to) }
+}
+
+/// Adds a Cc recipient (header and envelope). `name` may be NULL. Same codes as
+/// `smtpc_message_set_from`.
+///
+/// # Safety
+/// `m` is NULL or a live message; `name` and `address` are NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_add_cc(
+    m: *mut smtpc_message,
+    name: *const c_char,
+    address: *const c_char,
+) -> smtpc_status {
+    // SAFETY: forwarded contract.
+    unsafe { address_call(m, "smtpc_message_add_cc", name, address, Message::add_cc) }
+}
+
+/// Adds a Bcc recipient: in the envelope only, never in a header. `name` may be
+/// NULL (and is not used). Same codes as `smtpc_message_set_from`.
+///
+/// # Safety
+/// `m` is NULL or a live message; `name` and `address` are NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_add_bcc(
+    m: *mut smtpc_message,
+    name: *const c_char,
+    address: *const c_char,
+) -> smtpc_status {
+    // SAFETY: forwarded contract.
+    unsafe { address_call(m, "smtpc_message_add_bcc", name, address, Message::add_bcc) }
+}
+
+/// Sets Reply-To. `name` may be NULL. Same codes as `smtpc_message_set_from`.
+///
+/// # Safety
+/// `m` is NULL or a live message; `name` and `address` are NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_set_reply_to(
+    m: *mut smtpc_message,
+    name: *const c_char,
+    address: *const c_char,
+) -> smtpc_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        address_call(
+            m,
+            "smtpc_message_set_reply_to",
+            name,
+            address,
+            Message::set_reply_to,
+        )
+    }
+}
+
+/// Sets the subject (any UTF-8 on one line; encoded and folded as needed).
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+/// (not UTF-8, CR/LF), `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `m` is NULL or a live message; `subject` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_set_subject(
+    m: *mut smtpc_message,
+    subject: *const c_char,
+) -> smtpc_status {
+    const F: &str = "smtpc_message_set_subject";
+    // SAFETY: forwarded contract.
+    unsafe { message_call(m, |msg| msg.set_subject(line_arg(subject, F, "subject")?)) }
+}
+
+/// Sets the text/plain body (UTF-8; any line ends, sent as CRLF).
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+/// (not UTF-8), `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `m` is NULL or a live message; `text` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_set_text(
+    m: *mut smtpc_message,
+    text: *const c_char,
+) -> smtpc_status {
+    const F: &str = "smtpc_message_set_text";
+    // SAFETY: forwarded contract.
+    unsafe { message_call(m, |msg| msg.set_text(str_arg(text, F, "text")?)) }
+}
+
+/// Sets the text/html body (UTF-8). With a text body too, the message is
+/// multipart/alternative. Same codes as `smtpc_message_set_text`.
+///
+/// # Safety
+/// `m` is NULL or a live message; `html` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_set_html(
+    m: *mut smtpc_message,
+    html: *const c_char,
+) -> smtpc_status {
+    const F: &str = "smtpc_message_set_html";
+    // SAFETY: forwarded contract.
+    unsafe { message_call(m, |msg| msg.set_html(str_arg(html, F, "html")?)) }
+}
+
+/// Adds a custom header. `name` must be a valid field name (printable ASCII, no
+/// colon or space) and not one the builder owns (MIME-Version, Content-*, Bcc);
+/// Date and Message-ID given here replace the generated ones. The value is folded
+/// and, when non-ASCII, RFC 2047 encoded.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+/// (not UTF-8, CR/LF, bad or reserved name), `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `m` is NULL or a live message; `name` and `value` are NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_add_header(
+    m: *mut smtpc_message,
+    name: *const c_char,
+    value: *const c_char,
+) -> smtpc_status {
+    const F: &str = "smtpc_message_add_header";
+    // SAFETY: forwarded contract.
+    unsafe {
+        message_call(m, |msg| {
+            let name = line_arg(name, F, "name")?;
+            let value = line_arg(value, F, "value")?;
+            msg.add_header(name, value)
+        })
+    }
+}
+
+/// Attaches the file at `path`. The file is read when the message is sent or
+/// written, streamed, not loaded whole; if it cannot be read then, that send fails
+/// with `SMTPC_ERR_FILE`. `filename` (NULL: the path's base name) is the name
+/// shown to the recipient; `content_type` (NULL: guessed from the extension) is
+/// e.g. "application/pdf". The strings are copied.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT` (m or path NULL),
+/// `SMTPC_ERR_INVALID_ARGUMENT` (not UTF-8, CR/LF in filename or content_type, bad
+/// content type), `SMTPC_ERR_FILE` (if checked now and missing), `SMTPC_ERR_STATE`,
+/// `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `m` is NULL or a live message; the strings are NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_attach_file(
+    m: *mut smtpc_message,
+    path: *const c_char,
+    filename: *const c_char,
+    content_type: *const c_char,
+) -> smtpc_status {
+    const F: &str = "smtpc_message_attach_file";
+    // SAFETY: forwarded contract.
+    unsafe {
+        message_call(m, |msg| {
+            let path = str_arg(path, F, "path")?;
+            let filename = opt_line_arg(filename, F, "filename")?;
+            let content_type = opt_line_arg(content_type, F, "content_type")?;
+            msg.attach_file(Path::new(path), filename, content_type)
+        })
+    }
+}
+
+/// Attaches `len` bytes from `data`, copied now (the caller may free them after
+/// the call). `data` may be NULL when `len` is 0. `filename` and `content_type` may
+/// be NULL (then "application/octet-stream" unless guessed from `filename`).
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT` (m NULL, or data NULL with len >
+/// 0), `SMTPC_ERR_INVALID_ARGUMENT`, `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `m` is NULL or a live message; `data` is NULL or points at `len` bytes; the
+/// strings are NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_attach_data(
+    m: *mut smtpc_message,
+    data: *const u8,
+    len: usize,
+    filename: *const c_char,
+    content_type: *const c_char,
+) -> smtpc_status {
+    const F: &str = "smtpc_message_attach_data";
+    // SAFETY: forwarded contract.
+    unsafe {
+        message_call(m, |msg| {
+            let data = bytes_arg(data, len, F, "data")?;
+            let filename = opt_line_arg(filename, F, "filename")?;
+            let content_type = opt_line_arg(content_type, F, "content_type")?;
+            msg.attach_data(data, filename, content_type)
+        })
+    }
+}
+
+/// Adds the file at `path` as an inline part that the HTML body references as
+/// `cid:` followed by `content_id` (the message becomes multipart/related). Read
+/// when sent or written, like `smtpc_message_attach_file`. `content_type` may be
+/// NULL (guessed from the extension).
+///
+/// Returns the codes of `smtpc_message_attach_file`; `content_id` is required.
+///
+/// # Safety
+/// `m` is NULL or a live message; the strings are NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_embed_file(
+    m: *mut smtpc_message,
+    path: *const c_char,
+    content_id: *const c_char,
+    content_type: *const c_char,
+) -> smtpc_status {
+    const F: &str = "smtpc_message_embed_file";
+    // SAFETY: forwarded contract.
+    unsafe {
+        message_call(m, |msg| {
+            let path = str_arg(path, F, "path")?;
+            let content_id = line_arg(content_id, F, "content_id")?;
+            let content_type = opt_line_arg(content_type, F, "content_type")?;
+            msg.embed_file(Path::new(path), content_id, content_type)
+        })
+    }
+}
+
+/// Writes the message to the file `path` (created or truncated) exactly as a send
+/// transmits it: the RFC 5322 bytes with CRLF line ends, before the SMTP layer's
+/// dot-stuffing (an .eml file). Does not change the message; may run on several
+/// threads at once.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+/// (path not UTF-8, or no From / no recipient), `SMTPC_ERR_FILE` (the output or an
+/// attachment could not be written or read), `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `m` is NULL or a live message; `path` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_write_file(
+    m: *const smtpc_message,
+    path: *const c_char,
+) -> smtpc_status {
+    const F: &str = "smtpc_message_write_file";
+    guard(SMTPC_ERR_PANIC, || {
+        // SAFETY: forwarded contract.
+        let Some(handle) = (unsafe { smtpc_message::try_ref(m) }) else {
+            return SMTPC_ERR_NULL_ARGUMENT;
+        };
+        let result = catch_panic(|| {
+            // SAFETY: forwarded contract.
+            let path = unsafe { str_arg(path, F, "path") }?;
+            handle.read(F, |msg| msg.write_file(Path::new(path)))
+        });
+        match result {
+            Some(Ok(())) => SMTPC_OK,
+            Some(Err(e)) => e.status(),
+            None => {
+                handle.poison();
+                SMTPC_ERR_PANIC
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_handle() -> *mut smtpc_message {
+        let mut m = std::ptr::null_mut();
+        // SAFETY: valid out-pointer.
+        assert_eq!(unsafe { smtpc_message_new(&mut m) }, SMTPC_OK);
+        m
+    }
+
+    #[test]
+    fn a_panic_poisons_the_message_and_free_still_works() {
+        let m = new_handle();
+        // SAFETY: live handle.
+        let handle = unsafe { smtpc_message::try_ref(m) }.unwrap();
+        let status = handle.modify(|_| -> Result<()> { panic!("deliberate test panic") });
+        assert_eq!(status, SMTPC_ERR_PANIC);
+        let subject = b"hello\0";
+        // SAFETY: live handle, NUL-terminated string.
+        let status = unsafe { smtpc_message_set_subject(m, subject.as_ptr().cast()) };
+        assert_eq!(status, SMTPC_ERR_STATE);
+        let e = handle.read("smtpc_client_send", |_| Ok(())).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::State);
+        assert!(e.message().contains("unusable"), "{}", e.message());
+        // SAFETY: live handle, not used afterwards.
+        unsafe { smtpc_message_free(m) };
+    }
+
+    #[test]
+    fn a_builder_call_while_the_message_is_read_is_refused() {
+        let m = new_handle();
+        // SAFETY: live handle.
+        let handle = unsafe { smtpc_message::try_ref(m) }.unwrap();
+        let subject = b"hello\0";
+        let status = handle.read("test", |_| {
+            // A second reader is fine (several sends at once) ...
+            assert!(handle.read("test", |_| Ok(())).is_ok());
+            // ... a writer is refused instead of racing or blocking.
+            // SAFETY: live handle, NUL-terminated string.
+            Ok(unsafe { smtpc_message_set_subject(m, subject.as_ptr().cast()) })
+        });
+        assert_eq!(status.unwrap(), SMTPC_ERR_STATE);
+        // SAFETY: live handle, NUL-terminated string.
+        let status = unsafe { smtpc_message_set_subject(m, subject.as_ptr().cast()) };
+        assert_eq!(status, SMTPC_OK);
+        // SAFETY: live handle, not used afterwards.
+        unsafe { smtpc_message_free(m) };
+    }
+}
