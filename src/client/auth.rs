@@ -91,6 +91,7 @@ pub(crate) fn authenticate(
 fn secret(t: &mut Transcript, bytes: &[u8]) -> String {
     let encoded = B64.encode(bytes);
     t.redactor.add_exact(&encoded);
+    t.redactor.add_exact(encoded.trim_end_matches('='));
     encoded
 }
 

@@ -410,6 +410,7 @@ impl Client {
                 recipients: &envelope.recipients,
                 source: &mut stream,
                 len,
+                size: len,
                 eight_bit,
                 smtputf8,
             };
@@ -440,6 +441,7 @@ impl Client {
                 recipients: &recipients,
                 source: &mut source,
                 len: data.len() as u64,
+                size: crlf_len(data),
                 eight_bit: data.iter().any(|b| *b >= 0x80),
                 smtputf8,
             };
@@ -599,6 +601,21 @@ impl Client {
     pub fn last_error(&self) -> Option<&Error> {
         self.last_error.as_ref()
     }
+}
+
+/// The length of `data` once its line ends are CRLF (what SIZE declares).
+fn crlf_len(data: &[u8]) -> u64 {
+    let mut encoder = crate::protocol::data::DataEncoder::for_bdat();
+    let mut buf = Vec::with_capacity(2 * 64 * 1024 + 2);
+    let mut total = 0u64;
+    for chunk in data.chunks(64 * 1024) {
+        buf.clear();
+        encoder.encode(chunk, &mut buf);
+        total += buf.len() as u64;
+    }
+    buf.clear();
+    encoder.finish(&mut buf);
+    total + buf.len() as u64
 }
 
 fn expect_positive(reply: &Reply, what: &str) -> Result<()> {

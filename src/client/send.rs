@@ -26,7 +26,10 @@ pub(crate) struct Outgoing<'a> {
     pub(crate) from: &'a str,
     pub(crate) recipients: &'a [String],
     pub(crate) source: &'a mut dyn Read,
+    /// Bytes the source yields (the progress total).
     pub(crate) len: u64,
+    /// The message size with CRLF line ends, before dot-stuffing (RFC 1870 SIZE).
+    pub(crate) size: u64,
     pub(crate) eight_bit: bool,
     pub(crate) smtputf8: bool,
 }
@@ -166,12 +169,19 @@ pub(crate) fn transaction(
     let final_reply = s
         .read(t, "waiting for the reply to the message data")
         .map_err(|e| {
+            let (kind, what) = if cancel.is_cancelled() {
+                (
+                    ErrorKind::Cancelled,
+                    "cancelled while waiting for the final reply",
+                )
+            } else {
+                (ErrorKind::UnknownOutcome, e.message())
+            };
             Error::new(
-                ErrorKind::UnknownOutcome,
+                kind,
                 format!(
-                    "the whole message was sent, then {}: it may or may not have been \
-                     delivered (not retried)",
-                    e.message()
+                    "the whole message was sent, then {what}: it may or may not have been \
+                     delivered (not retried)"
                 ),
             )
         })?;
@@ -208,18 +218,18 @@ pub(crate) fn transaction(
 fn mail_params(s: &Session, out: &Outgoing<'_>) -> Result<Vec<String>> {
     let mut params = Vec::new();
     if let Some(limit) = s.ext.size_limit() {
-        if out.len > limit {
+        if out.size > limit {
             return Err(Error::new(
                 ErrorKind::MessageTooBig,
                 format!(
                     "the message is {} bytes; the server accepts at most {limit} (SIZE)",
-                    out.len
+                    out.size
                 ),
             ));
         }
     }
     if s.ext.has("SIZE") {
-        params.push(format!("SIZE={}", out.len));
+        params.push(format!("SIZE={}", out.size));
     }
     if out.eight_bit {
         if !s.ext.has("8BITMIME") {

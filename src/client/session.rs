@@ -50,9 +50,25 @@ impl Session {
             out: Vec::with_capacity(1024),
             broken: false,
         };
-        let greeting = session.read(t, "reading the server greeting")?;
+        match session.handshake(cfg, t, mode, local) {
+            Ok(()) => Ok(session),
+            Err(e) => {
+                session.quit_quietly(t);
+                Err(e)
+            }
+        }
+    }
+
+    /// Greeting, EHLO, TLS and AUTH on a fresh connection.
+    fn handshake(
+        &mut self,
+        cfg: &Config,
+        t: &mut Transcript,
+        mode: TlsMode,
+        local: Option<std::net::SocketAddr>,
+    ) -> Result<()> {
+        let greeting = self.read(t, "reading the server greeting")?;
         if greeting.code != 220 {
-            let _ = session.command(t, &Command::Quit, "sending QUIT");
             return Err(Error::from_reply(
                 ErrorKind::GreetingRejected,
                 "the server refused the session in its greeting",
@@ -60,14 +76,26 @@ impl Session {
             ));
         }
         let helo = cfg.helo_name_for(local);
-        session.hello(t, &helo)?;
+        self.hello(t, &helo)?;
         if matches!(mode, TlsMode::StartTls | TlsMode::StartTlsOpportunistic) {
-            session.start_tls(cfg, t, mode, &helo)?;
+            self.start_tls(cfg, t, mode, &helo)?;
         }
         if let Some(credentials) = &cfg.credentials {
-            auth::authenticate(&mut session, t, credentials, mode)?;
+            auth::authenticate(self, t, credentials, mode)?;
         }
-        Ok(session)
+        Ok(())
+    }
+
+    /// Says QUIT on a connection that is still healthy, after a failure, without
+    /// letting the 221 replace the reply that explains the failure.
+    pub(crate) fn quit_quietly(&mut self, t: &mut Transcript) {
+        if self.broken || self.conn.is_none() {
+            return;
+        }
+        let saved = t.last_reply.clone();
+        let _ = self.command(t, &Command::Quit, "sending QUIT");
+        t.last_reply = saved;
+        self.broken = true;
     }
 
     fn conn(&mut self) -> Result<&mut Connection> {

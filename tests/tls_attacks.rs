@@ -1,0 +1,371 @@
+//! Attacks on the TLS policy that need no TLS server: a man in the middle strips
+//! STARTTLS, refuses it, injects bytes after its 220, or stalls the handshake; a
+//! plaintext server answers an implicit-TLS client; a server echoes secrets.
+//! In each case: the client's result, and what the client did NOT send.
+
+mod fault_server;
+
+use base64::engine::general_purpose::{STANDARD as B64, STANDARD_NO_PAD as B64_NO_PAD};
+use base64::Engine;
+use fault_server::{FaultServer, Record, Script};
+use smtpc::{Client, Error, ErrorKind, TlsMode};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const FROM: &str = "sender@example.com";
+const TO: &str = "rcpt@example.com";
+const BODY: &[u8] = b"Subject: test\r\n\r\nHello.\r\n";
+const USER: &str = "alice@example.com";
+const PASSWORD: &str = "S3cr3t-p\u{e4}ssword";
+
+fn fails<T: std::fmt::Debug>(result: smtpc::Result<T>) -> Error {
+    match result {
+        Ok(v) => panic!("expected an error, got Ok({v:?})"),
+        Err(e) => e,
+    }
+}
+
+fn assert_elapsed(start: Instant, min: Duration, max: Duration) {
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed >= min && elapsed < max,
+        "took {elapsed:?}, expected between {min:?} and {max:?}"
+    );
+}
+
+/// Asserts the client sent no credentials and no mail transaction.
+fn assert_no_auth_no_mail(rec: &Record) {
+    assert!(!rec.saw("AUTH"), "{:?}", rec.lines());
+    assert!(!rec.saw("MAIL"), "{:?}", rec.lines());
+    assert!(!rec.saw("RCPT"), "{:?}", rec.lines());
+}
+
+/// The bytes the client sent after its STARTTLS command line.
+fn after_starttls(rec: &Record) -> Vec<u8> {
+    let raw = &rec.conns[0].raw;
+    let at = raw
+        .windows(10)
+        .position(|w| w == b"STARTTLS\r\n")
+        .expect("STARTTLS sent");
+    raw[at + 10..].to_vec()
+}
+
+#[test]
+fn starttls_required_by_default_and_missing() {
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING", "AUTH PLAIN LOGIN"])
+            .read_until_close(),
+    );
+    // No set_tls: the default on a port other than 465 is required STARTTLS.
+    let mut client = server.client_with(None);
+    client.set_credentials(USER, PASSWORD).unwrap();
+    let e = fails(client.send_raw(FROM, &[TO], BODY));
+    assert_eq!(e.kind(), ErrorKind::TlsUnavailable, "{e}");
+    assert!(!client.is_connected());
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.lines(), ["EHLO client.test"]);
+    assert_no_auth_no_mail(&rec);
+}
+
+#[test]
+fn opportunistic_without_starttls_sends_mail_without_credentials() {
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING", "AUTH PLAIN LOGIN"])
+            .transaction(1)
+            .quit(),
+    );
+    let mut client = server.client_with(Some(TlsMode::StartTlsOpportunistic));
+    client.send_raw(FROM, &[TO], BODY).expect("plaintext send");
+    assert!(!client.is_tls());
+    client.quit().expect("quit");
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.messages().len(), 1);
+}
+
+#[test]
+fn opportunistic_without_starttls_never_sends_credentials() {
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING", "AUTH PLAIN LOGIN"])
+            .read_until_close(),
+    );
+    let mut client = server.client_with(Some(TlsMode::StartTlsOpportunistic));
+    client.set_credentials(USER, PASSWORD).unwrap();
+    let e = fails(client.send_raw(FROM, &[TO], BODY));
+    assert_eq!(e.kind(), ErrorKind::AuthUnavailable, "{e}");
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.lines(), ["EHLO client.test"]);
+    assert_no_auth_no_mail(&rec);
+    assert!(!fault_server::contains_bytes(
+        &rec.raw(),
+        PASSWORD.as_bytes()
+    ));
+}
+
+#[test]
+fn starttls_454_in_required_mode_is_tls_unavailable() {
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["STARTTLS", "AUTH PLAIN"])
+            .reply(
+                "STARTTLS",
+                "454 4.7.0 TLS not available due to local problem",
+            )
+            .read_until_close(),
+    );
+    let mut client = server.client_with(Some(TlsMode::StartTls));
+    client.set_credentials(USER, PASSWORD).unwrap();
+    let e = fails(client.send_raw(FROM, &[TO], BODY));
+    assert_eq!(e.kind(), ErrorKind::TlsUnavailable, "{e}");
+    assert_eq!(e.reply().map(|r| r.code), Some(454));
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.lines(), ["EHLO client.test", "STARTTLS"]);
+    assert_no_auth_no_mail(&rec);
+}
+
+#[test]
+fn starttls_454_in_opportunistic_mode_sends_in_plaintext() {
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["STARTTLS", "PIPELINING"])
+            .reply(
+                "STARTTLS",
+                "454 4.7.0 TLS not available due to local problem",
+            )
+            .transaction(1)
+            .quit(),
+    );
+    let mut client = server.client_with(Some(TlsMode::StartTlsOpportunistic));
+    client.send_raw(FROM, &[TO], BODY).expect("plaintext send");
+    assert!(!client.is_tls());
+    client.quit().expect("quit");
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.messages().len(), 1);
+}
+
+fn injection_after_starttls(mode: TlsMode) {
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["STARTTLS", "AUTH PLAIN"])
+            .expect("STARTTLS")
+            // The attacker's reply rides in the same packet as the 220.
+            .send("220 2.0.0 Ready to start TLS\r\n250-INJECTED\r\n")
+            .read_until_close(),
+    );
+    let mut client = server.client_with(Some(mode));
+    client.set_credentials(USER, PASSWORD).unwrap();
+    let e = fails(client.send_raw(FROM, &[TO], BODY));
+    assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
+    assert!(e.message().contains("injection"), "{e}");
+    assert!(!client.is_connected());
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.lines(), ["EHLO client.test", "STARTTLS"]);
+    // Not a byte after STARTTLS: no plaintext command, not even a ClientHello.
+    assert_eq!(after_starttls(&rec), b"");
+    assert_eq!(rec.accepted, 1);
+}
+
+#[test]
+fn bytes_injected_after_starttls_220_are_refused() {
+    injection_after_starttls(TlsMode::StartTls);
+}
+
+#[test]
+fn bytes_injected_after_starttls_220_are_refused_in_opportunistic_mode() {
+    injection_after_starttls(TlsMode::StartTlsOpportunistic);
+}
+
+#[test]
+fn starttls_220_then_no_handshake_times_out() {
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["STARTTLS"])
+            .reply("STARTTLS", "220 2.0.0 Ready to start TLS")
+            .read_until_close(),
+    );
+    let mut client = server.client_with(Some(TlsMode::StartTls));
+    let start = Instant::now();
+    let e = fails(client.connect());
+    assert!(
+        matches!(e.kind(), ErrorKind::Timeout | ErrorKind::Tls),
+        "{:?}: {e}",
+        e.kind()
+    );
+    assert_elapsed(start, Duration::from_millis(900), Duration::from_secs(5));
+    assert!(!client.is_connected());
+    let rec = server.join();
+    rec.assert_script_done();
+    // The client did start the handshake (a TLS handshake record), nothing else.
+    let hello = after_starttls(&rec);
+    assert!(
+        hello.starts_with(&[0x16, 0x03]),
+        "{:02x?}",
+        &hello[..hello.len().min(8)]
+    );
+    assert_eq!(rec.lines(), ["EHLO client.test", "STARTTLS"]);
+}
+
+#[test]
+fn implicit_tls_against_plaintext_server_is_a_clear_tls_error() {
+    let server = FaultServer::start(Script::new().greet().read_until_close());
+    let mut client = server.client_with(Some(TlsMode::Implicit));
+    let start = Instant::now();
+    let e = fails(client.connect());
+    assert!(
+        matches!(e.kind(), ErrorKind::Tls | ErrorKind::Timeout),
+        "{:?}: {e}",
+        e.kind()
+    );
+    assert!(e.message().contains("TLS"), "{e}");
+    assert_elapsed(start, Duration::ZERO, Duration::from_secs(5));
+    let rec = server.join();
+    rec.assert_script_done();
+    assert!(rec.conns[0].raw.starts_with(&[0x16, 0x03]), "a ClientHello");
+    assert!(rec.lines().is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Secrets never leak into logs, errors or replies
+// ---------------------------------------------------------------------------
+
+/// Everything a caller can read from a client, gathered over several sessions.
+#[derive(Default)]
+struct Seen {
+    log: Arc<Mutex<Vec<String>>>,
+    texts: Vec<String>,
+}
+
+impl Seen {
+    /// A client (no TLS, password credentials) whose log lands in `self.log`.
+    fn client(&self, server: &FaultServer) -> Client {
+        let mut client = server.client();
+        client.set_credentials(USER, PASSWORD).unwrap();
+        let sink = self.log.clone();
+        client.set_log_callback(Some(Box::new(move |kind, line: &str| {
+            sink.lock().unwrap().push(format!("{kind:?}: {line}"))
+        })));
+        client
+    }
+
+    /// Keeps every text the client offers about its last call.
+    fn gather(&mut self, client: &Client, result: Option<&Error>) {
+        if let Some(e) = result {
+            self.texts.push(e.to_string());
+            self.texts.push(format!("{e:?}"));
+        }
+        if let Some(e) = client.last_error() {
+            self.texts.push(e.message().to_string());
+            self.texts.push(format!("{e:?}"));
+        }
+        if let Some(r) = client.last_reply() {
+            self.texts.push(r.one_line());
+            self.texts.push(format!("{r:?}"));
+        }
+    }
+
+    /// Runs a session against `script`: connect (AUTH), then QUIT if it worked.
+    fn session(&mut self, script: Script) -> Record {
+        let server = FaultServer::start(script);
+        let mut client = self.client(&server);
+        let result = client.connect();
+        self.gather(&client, result.as_ref().err());
+        if result.is_ok() {
+            let quit = client.quit();
+            self.gather(&client, quit.as_ref().err());
+        }
+        drop(client);
+        server.join()
+    }
+}
+
+#[test]
+fn secrets_never_appear_in_logs_errors_or_replies() {
+    let b64_password = B64.encode(PASSWORD);
+    let b64_password_nopad = B64_NO_PAD.encode(PASSWORD);
+    let b64_plain = B64.encode(format!("\0{USER}\0{PASSWORD}"));
+    // The test is only meaningful if padding makes the two forms differ.
+    assert_ne!(b64_password, b64_password_nopad);
+    let echo_password = format!("{b64_password} {b64_password_nopad} {PASSWORD}");
+
+    let mut seen = Seen::default();
+    // A successful PLAIN exchange.
+    let rec = seen.session(
+        Script::new()
+            .hello(&["AUTH PLAIN"])
+            .reply("AUTH PLAIN ", "235 2.7.0 Authentication successful")
+            .quit(),
+    );
+    rec.assert_script_done();
+    assert_eq!(rec.lines()[1], format!("AUTH PLAIN {b64_plain}"));
+    // A successful LOGIN exchange.
+    seen.session(
+        Script::new()
+            .hello(&["AUTH LOGIN"])
+            .reply("AUTH LOGIN", "334 VXNlcm5hbWU6")
+            .reply("", "334 UGFzc3dvcmQ6")
+            .reply("", "235 2.7.0 Authentication successful")
+            .quit(),
+    )
+    .assert_script_done();
+    // A plain 535.
+    seen.session(
+        Script::new()
+            .hello(&["AUTH PLAIN"])
+            .reply("AUTH PLAIN ", "535 5.7.8 Error: authentication failed")
+            .read_until_close(),
+    )
+    .assert_script_done();
+    // 535 replies that echo the secrets, to PLAIN (its whole response too) and to
+    // LOGIN (in a multi-line reply).
+    seen.session(
+        Script::new()
+            .hello(&["AUTH PLAIN"])
+            .reply(
+                "AUTH PLAIN ",
+                &format!("535 5.7.8 bad credentials: {b64_plain} {echo_password}"),
+            )
+            .read_until_close(),
+    )
+    .assert_script_done();
+    seen.session(
+        Script::new()
+            .hello(&["AUTH LOGIN"])
+            .reply("AUTH LOGIN", "334 VXNlcm5hbWU6")
+            .reply("", "334 UGFzc3dvcmQ6")
+            .reply(
+                "",
+                &format!("535-5.7.8 you sent {b64_password}\r\n535 5.7.8 that is {echo_password}"),
+            )
+            .read_until_close(),
+    )
+    .assert_script_done();
+
+    let log = seen.log.lock().unwrap().clone();
+    let all: Vec<&String> = log.iter().chain(seen.texts.iter()).collect();
+    for secret in [
+        PASSWORD,
+        b64_password.as_str(),
+        b64_password_nopad.as_str(),
+        b64_plain.as_str(),
+    ] {
+        let leaks: Vec<_> = all.iter().filter(|t| t.contains(secret)).collect();
+        assert!(leaks.is_empty(), "{secret:?} leaked in {leaks:#?}");
+    }
+    // The AUTH commands were logged, with their payloads hidden.
+    assert!(log.iter().any(|l| l == "Sent: AUTH PLAIN ***"), "{log:#?}");
+    assert!(log.iter().any(|l| l == "Sent: AUTH LOGIN"), "{log:#?}");
+    assert!(log.iter().any(|l| l == "Sent: ***"), "{log:#?}");
+    // The echoing replies were received and shown, redacted.
+    assert!(
+        all.iter().any(|t| t.contains("bad credentials: ***")),
+        "{all:#?}"
+    );
+}
