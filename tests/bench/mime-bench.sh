@@ -25,13 +25,16 @@ gcc -std=c99 -O2 -Wall -Wextra -Werror -Iinclude tests/bench/bench_send.c \
 head -c "$((size_mb * 1024 * 1024))" /dev/urandom >"$work/payload.bin"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-# -c: count sessions; 100: listen backlog. smtp-sink discards what it receives.
-smtp-sink 127.0.0.1:"$port" 100 </dev/null >"$work/sink.log" 2>&1 &
+# smtp-sink discards what it receives; as root it must drop privileges (-u);
+# 100 is the listen backlog.
+smtp-sink -u nobody 127.0.0.1:"$port" 100 </dev/null >"$work/sink.log" 2>&1 &
 sink_pid=$!
+up=no
 for _ in $(seq 50); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then up=yes; break; fi
     sleep 0.1
 done
+[ "$up" = yes ] || { echo "smtp-sink did not start:" >&2; cat "$work/sink.log" >&2; exit 1; }
 
 echo "smtpc MIME benchmark: ${size_mb} MiB attachment, $runs runs each, smtp-sink on 127.0.0.1:$port"
 for i in $(seq "$runs"); do

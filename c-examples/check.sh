@@ -1,0 +1,520 @@
+#!/usr/bin/env bash
+# Builds the C and C++ programs of c-examples/ and tests/c/ with every warning
+# as an error, then runs them against the test mail server under valgrind and
+# checks that every message arrived intact.
+#
+# Usage: bash c-examples/check.sh
+#
+#   SMTPC_TEST_ENV   env file of a running test mail server
+#                    (tests/setup/mailserver.sh start DIR writes DIR/env).
+#                    When unset, this script starts a server in a temporary
+#                    directory and stops it at exit.
+#   SMTPC_NO_CARGO=1 do not run `cargo build --release` first.
+#
+# Output: PASS / FAIL / SKIP lines, logs of every run in c-examples/build/logs/,
+# and last "c-examples: N passed, M failed". Exit status 0 only when nothing failed.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+build="$here/build"
+logs="$build/logs"
+lib="$root/target/release"
+cd "$root"
+
+passed=0
+failed=0
+skipped=0
+pass() { echo "PASS: $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+skip() { echo "SKIP: $*"; skipped=$((skipped + 1)); }
+section() { printf '\n== %s ==\n' "$*"; }
+finish() {
+    echo
+    if [[ $skipped -gt 0 ]]; then echo "($skipped skipped; see the SKIP lines above)"; fi
+    echo "c-examples: $passed passed, $failed failed"
+    [[ $failed -eq 0 ]]
+}
+
+# ---------------------------------------------------------------------------
+section "build"
+
+if [[ "${SMTPC_NO_CARGO:-0}" != 1 ]]; then
+    if cargo build --release --quiet; then
+        pass "cargo build --release"
+    else
+        fail "cargo build --release"
+        finish
+        exit 1
+    fi
+fi
+for f in "$lib/libsmtpc.so" "$lib/libsmtpc.a" "$root/include/smtpc.h"; do
+    if [[ ! -f "$f" ]]; then
+        fail "missing $f"
+        finish
+        exit 1
+    fi
+done
+
+rm -rf "$build"
+mkdir -p "$build" "$logs"
+
+CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -g -O1 -I"$root/include" -I"$here")
+CXXFLAGS=(-std=c++11 -Wall -Wextra -Werror -pedantic -g -O1 -I"$root/include" -I"$here")
+# shellcheck disable=SC2054 # the commas belong to -Wl,-rpath
+LINK_SHARED=(-L"$lib" -lsmtpc -Wl,-rpath,"$lib")
+# What a Rust staticlib needs from the system (besides OpenSSL for native-tls).
+LINK_STATIC=("$lib/libsmtpc.a" -lssl -lcrypto -lpthread -ldl -lm)
+
+# build NAME COMPILER-AND-ARGS...: compile, record PASS/FAIL, keep the log.
+build() {
+    local name=$1
+    shift
+    if "$@" >"$logs/build-$name.log" 2>&1; then
+        pass "build $name"
+    else
+        fail "build $name:"
+        sed 's/^/    /' "$logs/build-$name.log"
+    fi
+}
+
+build smtpc_send gcc "${CFLAGS[@]}" -o "$build/smtpc_send" \
+    "$here/smtpc_send.c" "$here/cli_common.c" "${LINK_SHARED[@]}"
+build smtpc_attach gcc "${CFLAGS[@]}" -o "$build/smtpc_attach" \
+    "$here/smtpc_attach.c" "$here/cli_common.c" "${LINK_SHARED[@]}"
+build contract_partial gcc "${CFLAGS[@]}" -o "$build/contract_partial" \
+    "$root/tests/c/contract_partial.c" "${LINK_SHARED[@]}"
+build smtpc_send_static gcc "${CFLAGS[@]}" -o "$build/smtpc_send_static" \
+    "$here/smtpc_send.c" "$here/cli_common.c" "${LINK_STATIC[@]}"
+# The same C sources compiled as C++.
+build smtpc_send_cxx g++ -x c++ "${CXXFLAGS[@]}" -o "$build/smtpc_send_cxx" \
+    "$here/smtpc_send.c" "$here/cli_common.c" -x none "${LINK_SHARED[@]}"
+build smtpc_attach_cxx g++ -x c++ "${CXXFLAGS[@]}" -o "$build/smtpc_attach_cxx" \
+    "$here/smtpc_attach.c" "$here/cli_common.c" -x none "${LINK_SHARED[@]}"
+build contract_partial_cxx g++ -x c++ "${CXXFLAGS[@]}" -o "$build/contract_partial_cxx" \
+    "$root/tests/c/contract_partial.c" -x none "${LINK_SHARED[@]}"
+build header_cxx g++ "${CXXFLAGS[@]}" -o "$build/header_cxx" \
+    "$root/tests/c/header_cxx.cpp" "${LINK_SHARED[@]}"
+
+if [[ -x "$build/smtpc_send_static" ]]; then
+    if ldd "$build/smtpc_send_static" | grep -q 'libsmtpc'; then
+        fail "smtpc_send_static links libsmtpc.so dynamically"
+    else
+        pass "smtpc_send_static has libsmtpc linked in statically"
+    fi
+fi
+
+if [[ $failed -ne 0 ]]; then
+    echo "build failed; not running anything"
+    finish
+    exit 1
+fi
+
+# ---------------------------------------------------------------------------
+section "test mail server"
+
+server_dir=""
+stop_server() {
+    if [[ -n "$server_dir" ]]; then
+        bash "$root/tests/setup/mailserver.sh" stop "$server_dir" >/dev/null 2>&1 || true
+        rm -rf "$server_dir"
+    fi
+}
+trap stop_server EXIT
+
+if [[ -z "${SMTPC_TEST_ENV:-}" ]]; then
+    if [[ ! -f "$root/tests/setup/mailserver.sh" ]]; then
+        fail "SMTPC_TEST_ENV is not set and tests/setup/mailserver.sh does not exist"
+        finish
+        exit 1
+    fi
+    server_dir=$(mktemp -d /tmp/smtpc-c-examples.XXXXXX)
+    if bash "$root/tests/setup/mailserver.sh" start "$server_dir" >"$logs/mailserver.log" 2>&1; then
+        pass "mail server started in $server_dir"
+    else
+        fail "mail server did not start:"
+        sed 's/^/    /' "$logs/mailserver.log"
+        finish
+        exit 1
+    fi
+    export SMTPC_TEST_ENV="$server_dir/env"
+fi
+echo "using $SMTPC_TEST_ENV"
+set -a
+# shellcheck disable=SC1090
+. "$SMTPC_TEST_ENV"
+set +a
+for var in SMTPC_TEST_HOST SMTPC_TEST_PLAIN_PORT SMTPC_TEST_SUBMISSION_PORT \
+    SMTPC_TEST_SMTPS_PORT SMTPC_TEST_CA_FILE SMTPC_TEST_MAILDIR SMTPC_TEST_USER \
+    SMTPC_TEST_PASSWORD SMTPC_TEST_REJECTED_RCPT; do
+    if [[ -z "${!var:-}" ]]; then
+        fail "$SMTPC_TEST_ENV does not set $var"
+        finish
+        exit 1
+    fi
+done
+host=$SMTPC_TEST_HOST
+user=$SMTPC_TEST_USER
+password=$SMTPC_TEST_PASSWORD
+maildir=$SMTPC_TEST_MAILDIR
+# Unique addresses per run, so that runs never see each other's mail.
+tag="run$$-$(date +%s)"
+from="c-examples-$tag@example.test"
+rcpt() { echo "$tag-$1@example.test"; }
+
+# ---------------------------------------------------------------------------
+# Running and verifying
+
+# Only definite and indirect leaks count; "still reachable" memory of the
+# OpenSSL and Rust runtimes at exit is not a leak.
+# shellcheck disable=SC2054 # the commas are in valgrind option values
+VALGRIND=(valgrind --quiet --error-exitcode=99 --leak-check=full
+    --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+    --track-fds=no)
+if [[ -f "$here/valgrind.supp" ]]; then
+    VALGRIND+=(--suppressions="$here/valgrind.supp")
+fi
+
+# vg NAME CMD...: run CMD under valgrind with output in $logs/NAME.{out,err};
+# sets $rc to its exit status. Valgrind's findings make the status 99.
+rc=0
+vg() {
+    local name=$1
+    shift
+    rc=0
+    timeout 300 "${VALGRIND[@]}" --log-file="$logs/$name.valgrind" "$@" \
+        >"$logs/$name.out" 2>"$logs/$name.err" || rc=$?
+    if [[ $rc -eq 99 ]]; then
+        echo "    valgrind found errors in $name:"
+        sed 's/^/    /' "$logs/$name.valgrind"
+    fi
+}
+
+show_logs() {
+    local name=$1
+    echo "    --- stdout ($logs/$name.out) ---"
+    tail -n 40 "$logs/$name.out" | sed 's/^/    /'
+    echo "    --- stderr ($logs/$name.err) ---"
+    tail -n 20 "$logs/$name.err" | sed 's/^/    /'
+}
+
+# no_secret NAME: the password must appear nowhere in the output of a run.
+no_secret() {
+    local name=$1
+    if grep -qF -- "$password" "$logs/$name.out" "$logs/$name.err"; then
+        fail "$name: the password appears in the output"
+        return 1
+    fi
+    return 0
+}
+
+# wait_mail ADDRESS COUNT: wait (up to 30 s) until ADDRESS has COUNT delivered
+# messages; prints the newest .eml path.
+wait_mail() {
+    local dir="$maildir/${1,,}" want=$2 i
+    for ((i = 0; i < 300; i++)); do
+        local files=()
+        if [[ -d "$dir" ]]; then
+            mapfile -t files < <(find "$dir" -maxdepth 1 -name '*.eml' | sort)
+        fi
+        if [[ ${#files[@]} -ge $want ]]; then
+            printf '%s\n' "${files[@]: -1}"
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+# check_delivered NAME SUBJECT ADDRESS...: each ADDRESS got exactly one message
+# with this subject, from the right envelope sender.
+check_delivered() {
+    local name=$1 subject=$2 address eml ok=1
+    shift 2
+    for address in "$@"; do
+        if ! eml=$(wait_mail "$address" 1); then
+            fail "$name: nothing delivered to $address"
+            ok=0
+            continue
+        fi
+        if ! grep -qF -- "Subject: $subject" "$eml"; then
+            fail "$name: message for $address lacks 'Subject: $subject' ($eml)"
+            ok=0
+        elif [[ "$(cat "${eml%.eml}.sender")" != "$from" ]]; then
+            fail "$name: envelope sender for $address is not $from"
+            ok=0
+        fi
+    done
+    if [[ $ok -eq 1 ]]; then pass "$name: delivered to $*"; fi
+}
+
+# expect_sent NAME: the run exited 0, showed a transcript and leaked no secret.
+expect_sent() {
+    local name=$1
+    if [[ $rc -ne 0 ]]; then
+        fail "$name: exit status $rc"
+        show_logs "$name"
+        return 1
+    fi
+    if ! grep -q '^C: ' "$logs/$name.out" || ! grep -q '^S: 250' "$logs/$name.out"; then
+        fail "$name: no SMTP transcript on stdout"
+        show_logs "$name"
+        return 1
+    fi
+    no_secret "$name" || return 1
+    pass "$name: sent, exit 0, no valgrind errors"
+}
+
+# ---------------------------------------------------------------------------
+section "usage"
+
+vg usage_none "$build/smtpc_send"
+if [[ $rc -eq 2 ]] && grep -q 'Usage\|--help' "$logs/usage_none.err"; then
+    pass "smtpc_send without arguments: usage error, exit 2"
+else
+    fail "smtpc_send without arguments: exit $rc, expected 2"
+fi
+vg usage_help "$build/smtpc_attach" --help
+if [[ $rc -eq 0 ]] && grep -q '^Usage: smtpc_attach' "$logs/usage_help.out"; then
+    pass "smtpc_attach --help: exit 0"
+else
+    fail "smtpc_attach --help: exit $rc"
+fi
+vg usage_badport "$build/smtpc_send" --from "$from" "$host" 99999 x@example.test
+if [[ $rc -eq 2 ]]; then pass "smtpc_send with port 99999: exit 2"; else fail "bad port: exit $rc"; fi
+
+# ---------------------------------------------------------------------------
+section "smtpc_send, plain port, AUTH, two recipients (password from SMTPC_PASSWORD)"
+
+r1=$(rcpt plain-1)
+r2=$(rcpt plain-2)
+SMTPC_PASSWORD="$password" vg send_plain "$build/smtpc_send" --tls none --user "$user" \
+    --from "$from" --subject "smtpc_send plain $tag" "$host" "$SMTPC_TEST_PLAIN_PORT" "$r1" "$r2"
+if expect_sent send_plain; then
+    check_delivered send_plain "smtpc_send plain $tag" "$r1" "$r2"
+fi
+
+# ---------------------------------------------------------------------------
+# TLS runs. Until the library's TLS support lands, a send may fail with
+# SMTPC_ERR_UNSUPPORTED; that, and only that, is reported as SKIP.
+tls_run() {
+    local name=$1 mode=$2 port=$3 address
+    address=$(rcpt "$name")
+    vg "$name" "$build/smtpc_send" --tls "$mode" --ca-file "$SMTPC_TEST_CA_FILE" \
+        --user "$user" --password "$password" --from "$from" --subject "smtpc_send $name $tag" \
+        "$host" "$port" "$address"
+    if [[ $rc -eq 1 ]] && grep -q '\[SMTPC_ERR_UNSUPPORTED\]' "$logs/$name.err"; then
+        skip "$name: the library says TLS is unsupported: $(grep -m1 'SMTPC_ERR_UNSUPPORTED' "$logs/$name.err")"
+        return 0
+    fi
+    if expect_sent "$name"; then
+        check_delivered "$name" "smtpc_send $name $tag" "$address"
+    fi
+}
+
+section "smtpc_send, submission port, STARTTLS + AUTH"
+tls_run send_starttls starttls "$SMTPC_TEST_SUBMISSION_PORT"
+
+section "smtpc_send, SMTPS port, implicit TLS + AUTH"
+tls_run send_implicit implicit "$SMTPC_TEST_SMTPS_PORT"
+
+# ---------------------------------------------------------------------------
+section "smtpc_attach: Chinese subject, body file, HTML, two attachments"
+
+work="$build/attach-files"
+mkdir -p "$work"
+printf 'Hello,\n\nthe attached files come with this message.\n中文正文：你好，世界。\n.\nA line with only a dot is above.\n' \
+    >"$work/Readme.txt"
+printf '<html><body><p>Hello, <b>世界</b>.</p></body></html>\n' >"$work/body.html"
+head -c 102400 /dev/urandom >"$work/random.bin"
+printf 'Second attachment: a small text file.\n' >"$work/notes.txt"
+subject="smtpc 测试邮件：附件与中文主题 $tag"
+r3=$(rcpt attach)
+vg attach "$build/smtpc_attach" --tls none --user "$user" --password "$password" \
+    --from "$from" --to "$r3" --subject "$subject" --body-file "$work/Readme.txt" \
+    --html-file "$work/body.html" --attach "$work/random.bin" --attach "$work/notes.txt" \
+    "$host" "$SMTPC_TEST_PLAIN_PORT"
+if expect_sent attach; then
+    if ! grep -q '100%' "$logs/attach.err"; then
+        fail "attach: no progress reaching 100% on stderr"
+    fi
+    if eml=$(wait_mail "$r3" 1); then
+        if python3 - "$eml" "$subject" "$work/Readme.txt" "$work/random.bin" "$work/notes.txt" \
+            >"$logs/attach.verify" 2>&1 <<'PY'
+import email, hashlib, os, sys
+from email import policy
+
+path, subject, body_file, *attachments = sys.argv[1:]
+with open(path, "rb") as f:
+    msg = email.message_from_binary_file(f, policy=policy.default)
+errors = []
+if msg["subject"] != subject:
+    errors.append("subject %r != %r" % (msg["subject"], subject))
+plain = msg.get_body(preferencelist=("plain",))
+with open(body_file, encoding="utf-8") as f:
+    want_body = f.read()
+if plain is None:
+    errors.append("no text/plain body")
+elif plain.get_content().replace("\r\n", "\n").rstrip("\n") != want_body.rstrip("\n"):
+    errors.append("text body differs: %r" % plain.get_content()[:200])
+if msg.get_body(preferencelist=("html",)) is None:
+    errors.append("no text/html body")
+got = {}
+for part in msg.iter_attachments():
+    got[part.get_filename()] = part.get_payload(decode=True)
+for att in attachments:
+    name = os.path.basename(att)
+    with open(att, "rb") as f:
+        want = hashlib.sha256(f.read()).hexdigest()
+    if name not in got:
+        errors.append("attachment %s missing (have %s)" % (name, sorted(got)))
+        continue
+    have = hashlib.sha256(got[name]).hexdigest()
+    print("attachment %s: %d bytes, sha256 %s" % (name, len(got[name]), have))
+    if have != want:
+        errors.append("attachment %s: sha256 %s, sent %s" % (name, have, want))
+if len(got) != len(attachments):
+    errors.append("%d attachments, expected %d" % (len(got), len(attachments)))
+print("subject: %s" % msg["subject"])
+for e in errors:
+    print("ERROR: " + e)
+sys.exit(1 if errors else 0)
+PY
+        then
+            pass "attach: subject, body, HTML and both attachments' sha256 match ($eml)"
+        else
+            fail "attach: received message differs from what was sent ($eml):"
+            sed 's/^/    /' "$logs/attach.verify"
+        fi
+    else
+        fail "attach: nothing delivered to $r3"
+    fi
+fi
+
+# ---------------------------------------------------------------------------
+section "contract_partial: send_raw with one refused recipient, then a built message"
+
+c1=$(rcpt contract-1)
+c2=$(rcpt contract-2)
+contract_case() {
+    local name=$1 binary=$2 a=$3 b=$4
+    vg "$name" "$binary" "$host" "$SMTPC_TEST_PLAIN_PORT" "$user" "$password" "$from" \
+        "$a" "$SMTPC_TEST_REJECTED_RCPT" "$b"
+    if [[ $rc -ne 0 ]] || ! grep -q '^contract_partial: OK' "$logs/$name.out"; then
+        fail "$name: exit $rc"
+        grep -h 'CHECK failed\|^ ' "$logs/$name.err" | sed 's/^/    /' || true
+        show_logs "$name"
+        return 0
+    fi
+    pass "$name: $(grep '^contract_partial: OK' "$logs/$name.out")"
+    # Both accepted recipients get both messages; the raw one keeps its dot lines.
+    local address eml raw
+    for address in "$a" "$b"; do
+        if ! wait_mail "$address" 2 >/dev/null; then
+            fail "$name: $address did not get 2 messages"
+            continue
+        fi
+        raw=""
+        for eml in "$maildir/${address,,}"/*.eml; do
+            if grep -q '^Subject: contract_partial raw message' "$eml"; then raw=$eml; fi
+        done
+        if [[ -z "$raw" ]]; then
+            fail "$name: raw message not delivered to $address"
+        elif grep -qx '\.leading dot' "$raw" && grep -qx '\.' "$raw" &&
+            grep -qx '\.\.two dots' "$raw" && grep -qx 'Last line, no line end after it\.' "$raw"; then
+            pass "$name: $address got both messages; dot lines intact"
+        else
+            fail "$name: dot lines of the raw message changed in $raw"
+        fi
+    done
+}
+contract_case contract_partial "$build/contract_partial" "$c1" "$c2"
+contract_case contract_partial_cxx "$build/contract_partial_cxx" "$(rcpt contract-cxx-1)" \
+    "$(rcpt contract-cxx-2)"
+
+# ---------------------------------------------------------------------------
+section "C++"
+
+vg header_cxx "$build/header_cxx"
+if [[ $rc -eq 0 ]] && grep -q '^header_cxx: OK' "$logs/header_cxx.out"; then
+    pass "header_cxx: OK under valgrind"
+else
+    fail "header_cxx: exit $rc"
+    show_logs header_cxx
+fi
+r4=$(rcpt cxx)
+vg send_cxx "$build/smtpc_send_cxx" --tls=none --user="$user" --password="$password" \
+    --from="$from" --subject="smtpc_send as C++ $tag" "$host" "$SMTPC_TEST_PLAIN_PORT" "$r4"
+if expect_sent send_cxx; then
+    check_delivered send_cxx "smtpc_send as C++ $tag" "$r4"
+fi
+
+# ---------------------------------------------------------------------------
+section "static library"
+
+r5=$(rcpt static)
+vg send_static "$build/smtpc_send_static" --tls none --user "$user" --password "$password" \
+    --from "$from" --subject "smtpc_send static $tag" "$host" "$SMTPC_TEST_PLAIN_PORT" "$r5"
+if expect_sent send_static; then
+    check_delivered send_static "smtpc_send static $tag" "$r5"
+fi
+
+# ---------------------------------------------------------------------------
+section "failure: wrong password"
+
+wrong="wrong-$tag-password"
+vg wrong_password "$build/smtpc_send" --tls none --user "$user" --password "$wrong" \
+    --from "$from" "$host" "$SMTPC_TEST_PLAIN_PORT" "$(rcpt wrong)"
+if [[ $rc -eq 99 ]]; then
+    fail "wrong_password: valgrind errors"
+elif [[ $rc -ne 1 ]]; then
+    fail "wrong_password: exit $rc, expected 1"
+    show_logs wrong_password
+elif ! grep -q '\[SMTPC_ERR_AUTH_FAILED\]' "$logs/wrong_password.err"; then
+    fail "wrong_password: SMTPC_ERR_AUTH_FAILED not reported"
+    show_logs wrong_password
+elif grep -qF -- "$wrong" "$logs/wrong_password.out" "$logs/wrong_password.err"; then
+    fail "wrong_password: the password appears in the output"
+else
+    pass "wrong_password: exit 1, $(grep -m1 'AUTH_FAILED' "$logs/wrong_password.err")"
+fi
+
+section "failure: one recipient refused (partial delivery)"
+
+r6=$(rcpt partial)
+vg partial "$build/smtpc_send" --tls none --user "$user" --password "$password" \
+    --from "$from" --subject "smtpc_send partial $tag" "$host" "$SMTPC_TEST_PLAIN_PORT" \
+    "$r6" "$SMTPC_TEST_REJECTED_RCPT"
+if [[ $rc -eq 3 ]] && grep -q '\[SMTPC_ERR_PARTIAL\]' "$logs/partial.err" &&
+    grep -q "^  $SMTPC_TEST_REJECTED_RCPT  *FAILED 550 " "$logs/partial.out"; then
+    pass "partial: exit 3, the report shows the 550"
+    check_delivered partial "smtpc_send partial $tag" "$r6"
+else
+    fail "partial: exit $rc, expected 3 with a report"
+    show_logs partial
+fi
+
+section "failure: missing attachment"
+
+vg missing_file "$build/smtpc_attach" --tls none --user "$user" --password "$password" \
+    --from "$from" --to "$(rcpt missing)" --subject "missing" --body-file "$work/Readme.txt" \
+    --attach "$work/no-such-file.bin" "$host" "$SMTPC_TEST_PLAIN_PORT"
+if [[ $rc -eq 1 ]] && grep -q '\[SMTPC_ERR_FILE\]' "$logs/missing_file.err"; then
+    pass "missing_file: exit 1, $(grep -m1 'SMTPC_ERR_FILE' "$logs/missing_file.err")"
+else
+    fail "missing_file: exit $rc, expected 1 with SMTPC_ERR_FILE"
+    show_logs missing_file
+fi
+
+# ---------------------------------------------------------------------------
+section "Python ctypes"
+
+if python3 "$here/send_ctypes.py" >"$logs/send_ctypes.out" 2>&1 &&
+    grep -q '^send_ctypes: 1 passed, 0 failed' "$logs/send_ctypes.out"; then
+    pass "send_ctypes.py"
+else
+    fail "send_ctypes.py:"
+    tail -n 30 "$logs/send_ctypes.out" | sed 's/^/    /'
+fi
+
+finish
