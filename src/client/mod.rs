@@ -196,9 +196,9 @@ impl Client {
             }
             Err(mut e) => {
                 e.redact(&self.transcript.redactor);
-                if let Some(reply) = e.reply() {
-                    self.transcript.last_reply = Some(reply.clone());
-                }
+                // The getters describe this failure: its reply, or none when no
+                // reply caused it (never a reply from before it or from cleanup).
+                self.transcript.last_reply = e.reply().cloned();
                 self.last_error = Some(e.clone());
                 Err(e)
             }

@@ -208,6 +208,7 @@ pub(crate) fn transaction(
                 refused.join("; ")
             ),
         )
+        .with_reply(final_reply)
         .with_report(report)
         .into());
     }

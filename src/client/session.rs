@@ -34,7 +34,16 @@ impl Session {
         cancel.set_socket(tcp.try_clone().ok());
         let local = tcp.local_addr().ok();
         let conn = if mode == TlsMode::Implicit {
-            let conn = Connection::implicit_tls(tcp, &cfg.tls, &cfg.host)?;
+            let conn = Connection::implicit_tls(tcp, &cfg.tls, &cfg.host).map_err(|e| {
+                if e.message().contains("wrong version number") {
+                    e.context(
+                        "implicit TLS: the server did not answer in TLS (is this a STARTTLS \
+                         or plain port such as 587 or 25? use SMTPC_TLS_STARTTLS)",
+                    )
+                } else {
+                    e
+                }
+            })?;
             t.info(&format!(
                 "TLS established (implicit TLS), {}",
                 cfg.tls_checks()
@@ -67,7 +76,16 @@ impl Session {
         mode: TlsMode,
         local: Option<std::net::SocketAddr>,
     ) -> Result<()> {
-        let greeting = self.read(t, "reading the server greeting")?;
+        let greeting = self.read(t, "reading the server greeting").map_err(|e| {
+            if e.kind() == ErrorKind::Timeout && mode != TlsMode::Implicit {
+                e.context(
+                    "no greeting (a server on an implicit-TLS port such as 465 waits for \
+                         the TLS handshake: use SMTPC_TLS_IMPLICIT there)",
+                )
+            } else {
+                e
+            }
+        })?;
         if greeting.code != 220 {
             return Err(Error::from_reply(
                 ErrorKind::GreetingRejected,
