@@ -15,9 +15,18 @@ fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
 
-    let major: u32 = env::var("CARGO_PKG_VERSION_MAJOR").unwrap().parse().unwrap();
-    let minor: u32 = env::var("CARGO_PKG_VERSION_MINOR").unwrap().parse().unwrap();
-    let patch: u32 = env::var("CARGO_PKG_VERSION_PATCH").unwrap().parse().unwrap();
+    let major: u32 = env::var("CARGO_PKG_VERSION_MAJOR")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let minor: u32 = env::var("CARGO_PKG_VERSION_MINOR")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let patch: u32 = env::var("CARGO_PKG_VERSION_PATCH")
+        .unwrap()
+        .parse()
+        .unwrap();
     let version_macros = format!(
         "\n/* Version of the header, generated from Cargo.toml. Compare with smtpc_version_number()\n   at run time to detect a header/library mismatch. */\n\
          #define SMTPC_VERSION_MAJOR {major}\n\
@@ -44,8 +53,7 @@ fn main() {
     for file in ffi_files {
         builder = builder.with_src(file);
     }
-    match builder.generate()
-    {
+    match builder.generate() {
         Ok(bindings) => {
             bindings.write_to_file(&generated);
         }
