@@ -345,8 +345,9 @@ pub unsafe extern "C" fn smtpc_message_set_html(
 }
 
 /// Adds a custom header. `name` must be a valid field name (printable ASCII, no
-/// colon or space) and not one the builder owns (MIME-Version, Content-*, Bcc);
-/// Date and Message-ID given here replace the generated ones. The value is folded
+/// colon or space) and not one the builder owns (MIME-Version, Content-*, Bcc) or
+/// one with its own call (From, To, Cc, Reply-To, Subject); other names may
+/// repeat. Date and Message-ID given here replace the generated ones. The value is folded
 /// and, when non-ASCII, RFC 2047 encoded.
 ///
 /// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
