@@ -14,6 +14,7 @@ pub use report::{RecipientResult, Report};
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::Message;
 use crate::protocol::address;
+use crate::protocol::command::Command;
 use crate::protocol::reply::Reply;
 use crate::transport::TlsSettings;
 use send::{Failure, Outgoing};
@@ -505,8 +506,7 @@ impl Client {
     pub fn noop(&mut self) -> Result<()> {
         self.operation(|c| {
             c.with_session(|s, t| {
-                let reply =
-                    s.command(t, &crate::protocol::command::Command::Noop, "sending NOOP")?;
+                let reply = s.command(t, &Command::Noop, "sending NOOP")?;
                 expect_positive(&reply, "NOOP")
             })
         })
@@ -516,8 +516,7 @@ impl Client {
     pub fn reset(&mut self) -> Result<()> {
         self.operation(|c| {
             c.with_session(|s, t| {
-                let reply =
-                    s.command(t, &crate::protocol::command::Command::Rset, "sending RSET")?;
+                let reply = s.command(t, &Command::Rset, "sending RSET")?;
                 expect_positive(&reply, "RSET")
             })
         })
@@ -530,11 +529,7 @@ impl Client {
         self.operation(|c| {
             check_line_value(address, "address to verify", false)?;
             c.with_session(|s, t| {
-                let reply = s.command(
-                    t,
-                    &crate::protocol::command::Command::Vrfy(address),
-                    "sending VRFY",
-                )?;
+                let reply = s.command(t, &Command::Vrfy(address), "sending VRFY")?;
                 match reply.code {
                     250..=252 => Ok(reply),
                     500 | 502 | 504 => Err(Error::from_reply(
@@ -564,11 +559,7 @@ impl Client {
                 return Ok(());
             };
             c.cancel.set_socket(None);
-            let reply = session.command(
-                &mut c.transcript,
-                &crate::protocol::command::Command::Quit,
-                "sending QUIT",
-            );
+            let reply = session.command(&mut c.transcript, &Command::Quit, "sending QUIT");
             drop(session);
             match reply {
                 Ok(r) if r.code == 221 => Ok(()),
