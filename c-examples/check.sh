@@ -84,6 +84,8 @@ build smtpc_attach gcc "${CFLAGS[@]}" -o "$build/smtpc_attach" \
     "$here/smtpc_attach.c" "$here/cli_common.c" "${LINK_SHARED[@]}"
 build contract_partial gcc "${CFLAGS[@]}" -o "$build/contract_partial" \
     "$root/tests/c/contract_partial.c" "${LINK_SHARED[@]}"
+build mime_full gcc "${CFLAGS[@]}" -o "$build/mime_full" \
+    "$root/tests/c/mime_full.c" "${LINK_SHARED[@]}"
 build smtpc_send_static gcc "${CFLAGS[@]}" -o "$build/smtpc_send_static" \
     "$here/smtpc_send.c" "$here/cli_common.c" "${LINK_STATIC[@]}"
 # The same C sources compiled as C++.
@@ -93,6 +95,8 @@ build smtpc_attach_cxx g++ -x c++ "${CXXFLAGS[@]}" -o "$build/smtpc_attach_cxx" 
     "$here/smtpc_attach.c" "$here/cli_common.c" -x none "${LINK_SHARED[@]}"
 build contract_partial_cxx g++ -x c++ "${CXXFLAGS[@]}" -o "$build/contract_partial_cxx" \
     "$root/tests/c/contract_partial.c" -x none "${LINK_SHARED[@]}"
+build mime_full_cxx g++ -x c++ "${CXXFLAGS[@]}" -o "$build/mime_full_cxx" \
+    "$root/tests/c/mime_full.c" -x none "${LINK_SHARED[@]}"
 build header_cxx g++ "${CXXFLAGS[@]}" -o "$build/header_cxx" \
     "$root/tests/c/header_cxx.cpp" "${LINK_SHARED[@]}"
 
@@ -104,11 +108,42 @@ if [[ -x "$build/smtpc_send_static" ]]; then
     fi
 fi
 
+# The C example of README.md (its first ```c block): compiled and linked as C99
+# and as C++, never run (it talks to smtp.example.com). Checked after the gate
+# below, so that a broken example does not stop the runs.
+readme_example() {
+    local src="$build/readme_example.c" ok=1
+    awk '/^```c[[:space:]]*$/ && !seen { inside = 1; seen = 1; next }
+         inside && /^```/ { inside = 0; exit }
+         inside { print }' "$root/README.md" >"$src"
+    if [[ ! -s "$src" ]]; then
+        fail "README example compiles: no \`\`\`c block in README.md"
+        return 0
+    fi
+    if ! gcc -std=c99 -Wall -Wextra -Werror -I"$root/include" -o "$build/readme_example" \
+        "$src" "${LINK_SHARED[@]}" >"$logs/build-readme_example.log" 2>&1; then
+        fail "README example compiles as C99:"
+        sed 's/^/    /' "$logs/build-readme_example.log"
+        ok=0
+    fi
+    if ! g++ -x c++ -std=c++11 -Wall -Wextra -Werror -I"$root/include" \
+        -o "$build/readme_example_cxx" "$src" -x none "${LINK_SHARED[@]}" \
+        >"$logs/build-readme_example_cxx.log" 2>&1; then
+        fail "README example compiles as C++:"
+        sed 's/^/    /' "$logs/build-readme_example_cxx.log"
+        ok=0
+    fi
+    if [[ $ok -eq 1 ]]; then pass "README example compiles (C99 and C++, linked)"; fi
+}
+
 if [[ $failed -ne 0 ]]; then
     echo "build failed; not running anything"
     finish
     exit 1
 fi
+
+section "README example"
+readme_example
 
 # ---------------------------------------------------------------------------
 section "test mail server"
@@ -431,6 +466,230 @@ contract_case() {
 contract_case contract_partial "$build/contract_partial" "$c1" "$c2"
 contract_case contract_partial_cxx "$build/contract_partial_cxx" "$(rcpt contract-cxx-1)" \
     "$(rcpt contract-cxx-2)"
+
+# ---------------------------------------------------------------------------
+section "mime_full: one message with every MIME feature, To + Cc + Bcc, .eml"
+
+mime_work="$build/mime-files"
+mkdir -p "$mime_work"
+# A valid 4x4 RGB PNG, a random "PDF", a small CSV (the inputs of the run).
+python3 - "$mime_work/chart.png" <<'PY'
+import struct, sys, zlib
+def chunk(kind, data):
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+# Each row: filter byte 0, then 4 RGB pixels.
+rows = b"".join(b"\x00" + b"".join(bytes((x * 60, y * 60, 200)) for x in range(4))
+                for y in range(4))
+png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
+       + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+open(sys.argv[1], "wb").write(png)
+PY
+head -c 150000 /dev/urandom >"$mime_work/report-2026.pdf"
+printf 'region,quarter,revenue\nnorth,Q1,1200.50\n南方,Q1,980.00\n"Zürich, CH",Q1,42\n' \
+    >"$mime_work/sales_q1.csv"
+
+# mime_case NAME BINARY: run it, then check every delivered copy.
+mime_case() {
+    local name=$1 binary=$2 to cc bcc eml data copies=() address copy
+    to=$(rcpt "$name-to")
+    cc=$(rcpt "$name-cc")
+    bcc=$(rcpt "$name-bcc")
+    eml="$mime_work/$name.eml"
+    data="$mime_work/$name-donnees.bin"
+    vg "$name" "$binary" "$host" "$SMTPC_TEST_PLAIN_PORT" "$user" "$password" "$from" \
+        "$to" "$cc" "$bcc" "$mime_work/chart.png" "$mime_work/report-2026.pdf" \
+        "$mime_work/sales_q1.csv" "$data" "$eml"
+    if [[ $rc -ne 0 ]] || ! grep -q '^mime_full: OK' "$logs/$name.out"; then
+        fail "$name: exit $rc"
+        grep -h 'CHECK failed\|^ ' "$logs/$name.err" | sed 's/^/    /' || true
+        show_logs "$name"
+        return 0
+    fi
+    no_secret "$name" || return 0
+    pass "$name: $(grep '^mime_full: OK' "$logs/$name.out"), no valgrind errors"
+    for address in "$to" "$cc" "$bcc"; do
+        if ! copy=$(wait_mail "$address" 1); then
+            fail "$name: nothing delivered to $address"
+            return 0
+        fi
+        copies+=("$address=$copy")
+    done
+    if python3 - "$eml" "$from" "$to" "$cc" "$bcc" "$mime_work/chart.png" \
+        "$mime_work/report-2026.pdf" "$mime_work/sales_q1.csv" "$data" "${copies[@]}" \
+        >"$logs/$name.verify" 2>&1 <<'PY'
+import email, hashlib, os, re, sys
+from email import policy
+
+# Copies of the MF_ strings of tests/c/mime_full.c: keep both in sync.
+SUBJECT = "年度报告：第一季度 — 测试 😀"
+FROM_NAME = "José Müller-Åström"
+TO_NAME = "张伟"
+CC_NAME = "Zoë Ça Va"
+BCC_NAME = "Hidden Bcc Person"
+CID = "chart-2026q1@smtpc.test"
+PDF_NAME = "年度报告 2026.pdf"
+DATA_NAME = "données.bin"
+TEXT = ("Hello,\n"
+        "\n"
+        "the annual report is attached. 年度报告已附上，请查收。\n"
+        ".\n"
+        ".a line that starts with a dot\n"
+        "Trailing spaces:   \n"
+        + "长行0123456789" * 80 + "\n"
+        "Ünïcödé: café, naïve, Straße, 😀\n")
+HTML = ("<!DOCTYPE html>\n"
+        "<html><head><meta charset=\"utf-8\"><title>年度报告</title></head>\n"
+        "<body>\n"
+        "<p>Hello, <b>世界</b> — the chart:</p>\n"
+        "<p><img src=\"cid:" + CID + "\" alt=\"chart\" width=\"4\" height=\"4\"></p>\n"
+        "<p>Café &amp; naïve. 😀</p>\n"
+        "</body></html>\n")
+STRUCTURE = ("multipart/mixed[multipart/related[multipart/alternative[text/plain,text/html],"
+             "image/png],application/pdf,text/csv,application/octet-stream]")
+
+eml_path, sender, to, cc, bcc, image, pdf, csv, data = sys.argv[1:10]
+copies = [a.split("=", 1) for a in sys.argv[10:]]
+errors = []
+
+
+def err(where, text):
+    errors.append("%s: %s" % (where, text))
+
+
+def sha(b):
+    return hashlib.sha256(b).hexdigest()
+
+
+def file_sha(path):
+    with open(path, "rb") as f:
+        return sha(f.read())
+
+
+def as_sent(stored):
+    """What the client sent: without Postfix's Received: header (and its
+    continuation lines), LF -> CRLF (as tests/common/mod.rs as_sent)."""
+    if not stored.startswith(b"Received: "):
+        raise ValueError("does not start with Postfix's Received: header")
+    lines = stored.split(b"\n")
+    i = 1
+    while i < len(lines) and lines[i][:1] in (b" ", b"\t"):
+        i += 1
+    return b"\n".join(lines[i:]).replace(b"\n", b"\r\n")
+
+
+def structure(part):
+    if part.is_multipart():
+        return "%s[%s]" % (part.get_content_type(),
+                           ",".join(structure(p) for p in part.get_payload()))
+    return part.get_content_type()
+
+
+def long_lines(raw):
+    return [n for n, line in enumerate(raw.split(b"\n"), 1) if len(line.rstrip(b"\r")) > 998]
+
+
+with open(eml_path, "rb") as f:
+    eml = f.read()
+if long_lines(eml):
+    err("eml", "lines over 998 bytes: %s" % long_lines(eml)[:5])
+
+want_sha = {"image": file_sha(image), PDF_NAME: file_sha(pdf),
+            os.path.basename(csv): file_sha(csv), DATA_NAME: file_sha(data)}
+want_att = [(PDF_NAME, "application/pdf"), (os.path.basename(csv), "text/csv"),
+            (DATA_NAME, "application/octet-stream")]
+
+for rcpt, path in copies:
+    where = "copy for %s (%s)" % (rcpt, path)
+    with open(path, "rb") as f:
+        stored = f.read()
+    # The delivered bytes are the .eml, byte for byte.
+    try:
+        sent = as_sent(stored)
+    except ValueError as e:
+        err(where, str(e))
+        continue
+    if sent != eml:
+        n = next((i for i, (a, b) in enumerate(zip(sent, eml)) if a != b), min(len(sent), len(eml)))
+        err(where, "delivered bytes (Received: removed, CRLF) differ from the .eml at offset %d "
+            "(%d vs %d bytes): delivered %r, eml %r"
+            % (n, len(sent), len(eml), sent[max(0, n - 40):n + 40], eml[max(0, n - 40):n + 40]))
+    if long_lines(stored):
+        err(where, "lines over 998 bytes: %s" % long_lines(stored)[:5])
+
+    msg = email.message_from_bytes(stored, policy=policy.default)
+    # Headers.
+    if msg["subject"] != SUBJECT:
+        err(where, "subject %r != %r" % (msg["subject"], SUBJECT))
+    for field, name, addr in (("from", FROM_NAME, sender), ("to", TO_NAME, to), ("cc", CC_NAME, cc)):
+        got = msg[field].addresses if msg[field] is not None else ()
+        if len(got) != 1 or got[0].display_name != name or got[0].addr_spec.lower() != addr.lower():
+            err(where, "%s: %r, want %r <%s>" % (field, [(a.display_name, a.addr_spec) for a in got],
+                                                 name, addr))
+    for field in ("date", "message-id", "mime-version"):
+        if msg[field] is None:
+            err(where, "no %s header" % field)
+    # Bcc: in no header (Postfix's Received: "for <...>" is not the client's).
+    head = sent.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+    if "bcc" in (k.lower() for k in msg.keys()):
+        err(where, "a Bcc header was sent")
+    if bcc.lower() in head.lower() or BCC_NAME.lower() in head.lower():
+        err(where, "the Bcc address or name appears in the headers")
+    if bcc.lower().encode() in sent.lower():
+        err(where, "the Bcc address appears in the message")
+    # Structure.
+    got_structure = structure(msg)
+    if got_structure != STRUCTURE:
+        err(where, "structure %s\n    want %s" % (got_structure, STRUCTURE))
+        continue
+    related, *attachments = msg.get_payload()
+    alternative, img = related.get_payload()
+    plain, html = alternative.get_payload()
+    # Bodies, compared after normalising line ends to LF (CRLF vs LF aside).
+    got_text = plain.get_content().replace("\r\n", "\n")
+    if got_text != TEXT:
+        err(where, "text body %r\n    want %r" % (got_text[:300], TEXT[:300]))
+    got_html = html.get_content().replace("\r\n", "\n")
+    if got_html != HTML:
+        err(where, "HTML body %r\n    want %r" % (got_html[:300], HTML[:300]))
+    # The inline image: its Content-ID is the cid the HTML references.
+    cids = re.findall(r'src="cid:([^"]+)"', got_html)
+    content_id = (img["content-id"] or "").strip()
+    if cids != [CID] or content_id != "<%s>" % cids[0]:
+        err(where, "image Content-ID %r, HTML references %r" % (content_id, cids))
+    if sha(img.get_payload(decode=True)) != want_sha["image"]:
+        err(where, "inline image: sha256 differs from %s" % image)
+    if img.get_content_disposition() == "attachment":
+        err(where, "inline image has Content-Disposition: attachment")
+    # The attachments, in order: name, type, disposition, bytes.
+    for part, (name, ctype) in zip(attachments, want_att):
+        got_name = part.get_filename()
+        payload = part.get_payload(decode=True)
+        print("%s: %s %r, %d bytes, sha256 %s" % (rcpt, part.get_content_type(), got_name,
+                                                 len(payload), sha(payload)))
+        if got_name != name:
+            err(where, "attachment file name %r, want %r" % (got_name, name))
+        if part.get_content_disposition() != "attachment":
+            err(where, "%s: Content-Disposition %r" % (name, part.get_content_disposition()))
+        if sha(payload) != want_sha[name]:
+            err(where, "%s: sha256 %s, input %s" % (name, sha(payload), want_sha[name]))
+
+print("subject: %s" % SUBJECT)
+for e in errors:
+    print("ERROR: " + e)
+sys.exit(1 if errors else 0)
+PY
+    then
+        pass "$name: the To, Cc and Bcc copies match the input (subject, names, no Bcc header," \
+            "structure, text/HTML bodies (LF-normalised), cid image, 3 attachments' names and" \
+            "sha256, lines <= 998) and equal the .eml byte for byte"
+    else
+        fail "$name: the delivered copies differ from what was sent:"
+        sed 's/^/    /' "$logs/$name.verify"
+    fi
+}
+mime_case mime_full "$build/mime_full"
+mime_case mime_full_cxx "$build/mime_full_cxx"
 
 # ---------------------------------------------------------------------------
 section "C++"

@@ -6,7 +6,7 @@ mod fault_server;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use fault_server::{contains_bytes, ehlo_reply, FaultServer, Script};
+use fault_server::{assert_elapsed, contains_bytes, ehlo_reply, fails, FaultServer, Script};
 use smtpc::{Error, ErrorKind, Report};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,23 +16,6 @@ const TO: &str = "rcpt@example.com";
 const BODY: &[u8] = b"Subject: test\r\n\r\nHello.\r\n";
 /// `BODY` as it must arrive: unchanged, plus the terminator.
 const BODY_WIRE: &[u8] = b"Subject: test\r\n\r\nHello.\r\n.\r\n";
-
-/// The error of a call that must fail.
-fn fails<T: std::fmt::Debug>(result: smtpc::Result<T>) -> Error {
-    match result {
-        Ok(v) => panic!("expected an error, got Ok({v:?})"),
-        Err(e) => e,
-    }
-}
-
-/// Asserts `elapsed` lies in `min..max`.
-fn assert_elapsed(start: Instant, min: Duration, max: Duration) {
-    let elapsed = start.elapsed();
-    assert!(
-        elapsed >= min && elapsed < max,
-        "took {elapsed:?}, expected between {min:?} and {max:?}"
-    );
-}
 
 fn lines(record: &fault_server::Record) -> Vec<String> {
     record.lines()

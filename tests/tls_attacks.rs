@@ -7,7 +7,7 @@ mod fault_server;
 
 use base64::engine::general_purpose::{STANDARD as B64, STANDARD_NO_PAD as B64_NO_PAD};
 use base64::Engine;
-use fault_server::{FaultServer, Record, Script};
+use fault_server::{assert_elapsed, fails, FaultServer, Record, Script};
 use smtpc::{Client, Error, ErrorKind, TlsMode};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,21 +17,6 @@ const TO: &str = "rcpt@example.com";
 const BODY: &[u8] = b"Subject: test\r\n\r\nHello.\r\n";
 const USER: &str = "alice@example.com";
 const PASSWORD: &str = "S3cr3t-p\u{e4}ssword";
-
-fn fails<T: std::fmt::Debug>(result: smtpc::Result<T>) -> Error {
-    match result {
-        Ok(v) => panic!("expected an error, got Ok({v:?})"),
-        Err(e) => e,
-    }
-}
-
-fn assert_elapsed(start: Instant, min: Duration, max: Duration) {
-    let elapsed = start.elapsed();
-    assert!(
-        elapsed >= min && elapsed < max,
-        "took {elapsed:?}, expected between {min:?} and {max:?}"
-    );
-}
 
 /// Asserts the client sent no credentials and no mail transaction.
 fn assert_no_auth_no_mail(rec: &Record) {

@@ -300,6 +300,23 @@ impl Record {
     }
 }
 
+/// The error of a call that must fail.
+pub fn fails<T: std::fmt::Debug>(result: smtpc::Result<T>) -> smtpc::Error {
+    match result {
+        Ok(v) => panic!("expected an error, got Ok({v:?})"),
+        Err(e) => e,
+    }
+}
+
+/// Asserts the time since `start` lies in `min..max`.
+pub fn assert_elapsed(start: Instant, min: Duration, max: Duration) {
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed >= min && elapsed < max,
+        "took {elapsed:?}, expected between {min:?} and {max:?}"
+    );
+}
+
 /// ASCII case-insensitive `starts_with`.
 pub fn starts_with_ci(text: &str, prefix: &str) -> bool {
     text.len() >= prefix.len()
