@@ -1127,3 +1127,47 @@ fn vrfy_noop_rset_quit() {
     );
     assert_eq!(rec.accepted, 1);
 }
+
+/// With PIPELINING, a long recipient list goes out in groups of 100 RCPTs, each
+/// group's replies read before the next is written (no socket-buffer deadlock), and
+/// every recipient still gets its own result.
+#[test]
+fn pipelined_recipients_go_in_bounded_groups() {
+    let server = FaultServer::start(Script::new().hello(&["PIPELINING"]).transaction(250).quit());
+    let mut client = server.client();
+    let recipients: Vec<String> = (0..250).map(|i| format!("r{i}@example.com")).collect();
+    let refs: Vec<&str> = recipients.iter().map(String::as_str).collect();
+    let report = client.send_raw(FROM, &refs, BODY).expect("send");
+    assert_eq!(report.recipients.len(), 250);
+    assert_eq!(report.accepted_count(), 250);
+    assert_eq!(report.recipients[249].address, "r249@example.com");
+    client.quit().expect("quit");
+
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.messages(), vec![BODY_WIRE.to_vec()]);
+    let lines = &rec.conns[0].lines;
+    let rcpt: Vec<_> = lines
+        .iter()
+        .filter(|l| l.text.starts_with("RCPT TO:"))
+        .collect();
+    assert_eq!(rcpt.len(), 250);
+    // The 100th and 200th RCPT end their groups: nothing was sent behind them
+    // before their replies were read. Had all 250 gone in one write, bytes would
+    // have been waiting behind them.
+    assert!(
+        !rcpt[99].pipelined,
+        "group of 100 not closed: {:?}",
+        rcpt[99]
+    );
+    assert!(
+        !rcpt[199].pipelined,
+        "group of 200 not closed: {:?}",
+        rcpt[199]
+    );
+    let mail = lines.iter().find(|l| l.text.starts_with("MAIL FROM:"));
+    assert!(
+        mail.expect("MAIL seen").pipelined,
+        "MAIL goes with the first RCPTs"
+    );
+}

@@ -21,6 +21,9 @@ use std::io::Read;
 /// written out.
 const CHUNK: usize = 64 * 1024;
 
+/// Most RCPT commands in one pipelined write.
+const MAX_PIPELINED_RCPTS: usize = 100;
+
 /// What one send transmits.
 pub(crate) struct Outgoing<'a> {
     pub(crate) from: &'a str,
@@ -73,37 +76,56 @@ pub(crate) fn transaction(
         .collect();
 
     let pipelining = s.ext.has("PIPELINING");
-    let mail_reply;
+    let mut mail_reply = None;
     let mut rcpt_replies = Vec::with_capacity(rcpts.len());
-    let data_reply;
+    let mut data_reply = None;
     if pipelining {
-        let mut group = Vec::with_capacity(rcpts.len() + 2);
-        group.push(mail.clone());
-        group.extend(rcpts.iter().cloned());
-        group.push(Command::Data);
-        s.write_commands(t, &group, "sending MAIL FROM, RCPT TO and DATA")
-            .map_err(stale_if_lost)?;
-        mail_reply = read_mail_reply(s, t)?;
-        for _ in &rcpts {
-            rcpt_replies.push(s.read(t, "reading the reply to RCPT TO")?);
+        // At most MAX_PIPELINED_RCPTS recipients per write, and each group's replies
+        // read before the next is written: a huge group could otherwise fill both
+        // socket buffers with unread data and deadlock (RFC 2920 section 3.1).
+        let groups: Vec<&[Command<'_>]> = rcpts.chunks(MAX_PIPELINED_RCPTS).collect();
+        for (i, chunk) in groups.iter().enumerate() {
+            let first = i == 0;
+            let last = i + 1 == groups.len();
+            let mut group = Vec::with_capacity(chunk.len() + 2);
+            if first {
+                group.push(mail.clone());
+            }
+            group.extend(chunk.iter().cloned());
+            if last {
+                group.push(Command::Data);
+            }
+            let written = s.write_commands(t, &group, "sending MAIL FROM, RCPT TO and DATA");
+            if first {
+                written.map_err(stale_if_lost)?;
+                mail_reply = Some(read_mail_reply(s, t)?);
+            } else {
+                written?;
+            }
+            for _ in chunk.iter() {
+                rcpt_replies.push(s.read(t, "reading the reply to RCPT TO")?);
+            }
+            if last {
+                data_reply = Some(s.read(t, "reading the reply to DATA")?);
+            } else if mail_reply.as_ref().and_then(rules::mail_error).is_some() {
+                break;
+            }
         }
-        data_reply = Some(s.read(t, "reading the reply to DATA")?);
     } else {
         s.write_commands(t, std::slice::from_ref(&mail), "sending MAIL FROM")
             .map_err(stale_if_lost)?;
-        mail_reply = read_mail_reply(s, t)?;
-        if rules::mail_error(&mail_reply).is_none() {
+        let reply = read_mail_reply(s, t)?;
+        if rules::mail_error(&reply).is_none() {
             for rcpt in &rcpts {
                 rcpt_replies.push(s.command(t, rcpt, "sending RCPT TO")?);
             }
         }
-        let any_accepted = rcpt_replies.iter().any(rules::rcpt_accepted);
-        data_reply = if any_accepted {
-            Some(s.command(t, &Command::Data, "sending DATA")?)
-        } else {
-            None
-        };
+        mail_reply = Some(reply);
+        if rcpt_replies.iter().any(rules::rcpt_accepted) {
+            data_reply = Some(s.command(t, &Command::Data, "sending DATA")?);
+        }
     }
+    let mail_reply = mail_reply.expect("MAIL FROM was sent");
 
     if let Some(kind) = rules::mail_error(&mail_reply) {
         s.reset_quietly(t);
