@@ -19,9 +19,30 @@ pub fn connect_tcp(
     on_attempt: &mut dyn FnMut(&str),
 ) -> Result<TcpStream> {
     let addrs = resolve(host, port)?;
+    connect_any(
+        &addrs,
+        host,
+        port,
+        connect_timeout,
+        io_timeout,
+        cancel,
+        on_attempt,
+    )
+}
+
+/// Tries each address in order; the first that accepts wins.
+fn connect_any(
+    addrs: &[SocketAddr],
+    host: &str,
+    port: u16,
+    connect_timeout: Duration,
+    io_timeout: Duration,
+    cancel: &CancelHandle,
+    on_attempt: &mut dyn FnMut(&str),
+) -> Result<TcpStream> {
     let mut failures = Vec::new();
     let mut all_timeouts = true;
-    for addr in &addrs {
+    for addr in addrs {
         if cancel.is_cancelled() {
             return Err(Error::new(ErrorKind::Cancelled, "connect cancelled"));
         }
@@ -85,4 +106,68 @@ fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>> {
         ));
     }
     Ok(addrs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    fn closed_port(ip: &str) -> SocketAddr {
+        let listener = TcpListener::bind((ip, 0)).expect("bind");
+        listener.local_addr().expect("addr")
+    }
+
+    #[test]
+    fn falls_back_to_the_next_address_ipv6_then_ipv4() {
+        let refused = closed_port("::1");
+        let open = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let mut attempts = Vec::new();
+        let stream = connect_any(
+            &[refused, open.local_addr().unwrap()],
+            "example.test",
+            25,
+            Duration::from_secs(2),
+            Duration::from_secs(2),
+            &CancelHandle::new(),
+            &mut |line| attempts.push(line.to_string()),
+        )
+        .expect("second address accepts");
+        assert_eq!(stream.peer_addr().unwrap(), open.local_addr().unwrap());
+        assert!(stream.nodelay().unwrap(), "TCP_NODELAY set");
+        assert_eq!(attempts.len(), 2, "{attempts:?}");
+        assert!(attempts[0].contains("[::1]"), "{attempts:?}");
+    }
+
+    #[test]
+    fn every_address_refused_lists_each_failure() {
+        let a = closed_port("127.0.0.1");
+        let b = closed_port("::1");
+        let err = connect_any(
+            &[a, b],
+            "example.test",
+            25,
+            Duration::from_secs(2),
+            Duration::from_secs(2),
+            &CancelHandle::new(),
+            &mut |_| {},
+        )
+        .expect_err("nothing listens");
+        assert_eq!(err.kind(), ErrorKind::Connect);
+        assert!(err.message().contains(&a.to_string()), "{err}");
+        assert!(err.message().contains(&b.to_string()), "{err}");
+    }
+
+    #[test]
+    fn unknown_host_is_a_dns_error() {
+        let err = resolve("no-such-host.invalid", 25).expect_err("must not resolve");
+        assert_eq!(err.kind(), ErrorKind::Dns);
+        assert!(err.message().contains("no-such-host.invalid"), "{err}");
+    }
+
+    #[test]
+    fn bracketed_ipv6_literal_resolves() {
+        let addrs = resolve("[::1]", 587).expect("literal");
+        assert_eq!(addrs, vec!["[::1]:587".parse::<SocketAddr>().unwrap()]);
+    }
 }
