@@ -1171,3 +1171,69 @@ fn pipelined_recipients_go_in_bounded_groups() {
         "MAIL goes with the first RCPTs"
     );
 }
+
+/// An attachment that shrinks while it is being sent: the client aborts by closing
+/// the connection instead of ending the data, so no truncated mail is delivered,
+/// and the error (File) names the file.
+#[test]
+fn attachment_failing_mid_send_aborts_without_terminator() {
+    let path = std::env::temp_dir().join(format!(
+        "smtpc-shrinking-{}-{:?}.bin",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::write(&path, vec![0xA5u8; 2 << 20]).expect("write attachment");
+    let mut message = smtpc::Message::new();
+    message.set_from(None, FROM).unwrap();
+    message.add_to(None, TO).unwrap();
+    message.set_text("see attachment").unwrap();
+    message.attach_file(&path, None, None).unwrap();
+
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&[])
+            .reply("MAIL FROM:", "250 Ok")
+            .reply("RCPT TO:", "250 Ok")
+            .reply("DATA", "354 go ahead")
+            .read_until_close(),
+    );
+    let mut client = server.client();
+    let to_truncate = path.clone();
+    client.set_progress_callback(Some(Box::new(move |sent, _| {
+        if sent > 256 * 1024 {
+            // Shrink the file under the running send (like a log rotated away).
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&to_truncate)
+                .expect("open for truncation");
+            f.set_len(1000).expect("truncate");
+        }
+        false
+    })));
+    let e = fails(client.send(&message));
+    std::fs::remove_file(&path).ok();
+    assert_eq!(e.kind(), ErrorKind::File, "{e}");
+    assert!(e.message().contains(&path.display().to_string()), "{e}");
+    assert!(!client.is_connected());
+    drop(client);
+
+    let rec = server.join();
+    rec.assert_script_done();
+    let conn = &rec.conns[0];
+    assert!(conn.closed_by_client);
+    let data_start = conn
+        .raw
+        .windows(6)
+        .position(|w| w == b"DATA\r\n")
+        .expect("DATA sent")
+        + 6;
+    let data = &conn.raw[data_start..];
+    assert!(
+        !data.is_empty(),
+        "part of the message was sent before the failure"
+    );
+    assert!(
+        !contains_bytes(data, b"\r\n.\r\n"),
+        "no terminator: nothing is delivered"
+    );
+}
