@@ -564,6 +564,11 @@ smtpc_status smtpc_client_quit(smtpc_client *client);
  * be called from any thread at any time, including while another thread is inside
  * a call on the same client and from inside a callback. NULL is a no-op.
  *
+ * A cancel while no call is running closes the idle connection (the next call
+ * reconnects) and does not cancel that next call: each call starts uncancelled.
+ * If the whole message was already sent when the cancel arrived, the error text
+ * says it may have been delivered.
+ *
  * # Safety
  * `client` is NULL or a live handle; it must not be freed while this runs.
  */
