@@ -232,7 +232,7 @@ fn reply_with_2000_lines_is_a_protocol_error() {
 
 #[test]
 fn slow_reply_within_the_timeout_is_waited_for() {
-    // The timeout is per read: 600 ms of silence under a 1 s timeout is fine.
+    // 600 ms of silence before the reply, under a 1 s timeout, is fine.
     let server = FaultServer::start(
         Script::new()
             .hello(&[])
@@ -1236,4 +1236,22 @@ fn attachment_failing_mid_send_aborts_without_terminator() {
         !contains_bytes(data, b"\r\n.\r\n"),
         "no terminator: nothing is delivered"
     );
+}
+
+/// A server that trickles its reply a byte at a time, each byte well within the
+/// timeout: the whole reply must still arrive within the I/O timeout, so the
+/// client gives up after about 1 s instead of waiting for the whole line.
+#[test]
+fn trickled_reply_is_bounded_by_the_timeout() {
+    let server = FaultServer::start(Script::new().hello(&[]).expect("MAIL FROM:").send_slowly(
+        "250 2.1.0 Ok, this reply takes 300 ms per byte to arrive\r\n",
+        Duration::from_millis(300),
+    ));
+    let mut client = server.client();
+    let start = Instant::now();
+    let e = fails(client.send_raw(FROM, &[TO], BODY));
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert_elapsed(start, Duration::from_millis(900), Duration::from_secs(3));
+    drop(client);
+    drop(server);
 }

@@ -16,7 +16,7 @@ use crate::error::{from_net_io, Error, ErrorKind, Result};
 use crate::protocol::reply::{Reply, ReplyParser};
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Size of the read buffer: replies are small, and the parser bounds what it keeps.
 const READ_BUF_LEN: usize = 8 * 1024;
@@ -68,6 +68,8 @@ pub struct Connection {
     end: usize,
     parser: ReplyParser,
     peer: SocketAddr,
+    /// The longest wait for one whole reply (the socket's read timeout at connect).
+    reply_timeout: Option<Duration>,
 }
 
 impl Connection {
@@ -76,6 +78,7 @@ impl Connection {
         let peer = tcp
             .peer_addr()
             .map_err(|e| from_net_io(&e, "reading the peer address"))?;
+        let reply_timeout = tcp.read_timeout().ok().flatten();
         Ok(Connection {
             stream: Stream::Plain(tcp),
             buf: vec![0u8; READ_BUF_LEN].into_boxed_slice(),
@@ -83,6 +86,7 @@ impl Connection {
             end: 0,
             parser: ReplyParser::new(),
             peer,
+            reply_timeout,
         })
     }
 
@@ -116,6 +120,7 @@ impl Connection {
             buf,
             parser,
             peer,
+            reply_timeout,
             ..
         } = self;
         let tcp = match stream {
@@ -136,6 +141,7 @@ impl Connection {
             end: 0,
             parser,
             peer,
+            reply_timeout,
         })
     }
 
@@ -163,8 +169,10 @@ impl Connection {
     }
 
     /// Reads until one complete reply is available and returns it. Bytes after it
-    /// stay buffered for the next call.
+    /// stay buffered for the next call. The whole reply must arrive within the I/O
+    /// timeout: a server trickling a byte at a time cannot stall the client.
     pub fn read_reply(&mut self, context: &str) -> Result<Reply> {
+        let deadline = self.reply_timeout.map(|t| Instant::now() + t);
         loop {
             if self.start < self.end {
                 let (used, reply) = self
@@ -178,7 +186,7 @@ impl Connection {
             }
             self.start = 0;
             self.end = 0;
-            let n = match self.stream.read(&mut self.buf) {
+            let n = match self.read_before(deadline) {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(from_net_io(&e, context)),
@@ -193,16 +201,25 @@ impl Connection {
         }
     }
 
+    /// One read into the buffer that gives up at `deadline`; the socket's timeout
+    /// is restored afterwards (the TLS handshake and writes rely on it).
+    fn read_before(&mut self, deadline: Option<Instant>) -> std::io::Result<usize> {
+        let Some(deadline) = deadline else {
+            return self.stream.read(&mut self.buf);
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::ErrorKind::TimedOut.into());
+        }
+        self.stream.tcp().set_read_timeout(Some(left))?;
+        let result = self.stream.read(&mut self.buf);
+        self.stream.tcp().set_read_timeout(self.reply_timeout)?;
+        result
+    }
+
     /// Whether reply bytes are buffered but not yet returned.
     pub fn has_buffered(&self) -> bool {
         self.start < self.end || !self.parser.is_idle()
-    }
-
-    /// Sets the read/write timeout of the socket.
-    pub fn set_io_timeout(&self, timeout: Duration) {
-        let tcp = self.stream.tcp();
-        let _ = tcp.set_read_timeout(Some(timeout));
-        let _ = tcp.set_write_timeout(Some(timeout));
     }
 
     /// Closes the connection at once, without any goodbye. Used to abort a DATA
