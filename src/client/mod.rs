@@ -308,8 +308,9 @@ impl Client {
         })
     }
 
-    /// Connect timeout and the timeout of every read and write; both must be
-    /// non-zero (a socket without a timeout can hang a program forever).
+    /// Connect timeout (per address) and I/O timeout (per whole reply, per socket
+    /// write, per TLS handshake step); both must be non-zero (a socket without a
+    /// timeout can hang a program forever).
     pub fn set_timeouts(&mut self, connect: Duration, io: Duration) -> Result<()> {
         self.configure(|c| {
             if connect.is_zero() || io.is_zero() {

@@ -472,8 +472,10 @@ pub unsafe extern "C" fn smtpc_client_set_helo_name(
     unsafe { client_call(client, F, |c| c.set_helo_name(line_arg(name, F, "name")?)) }
 }
 
-/// Sets the connect timeout and the timeout of each read or write, in
-/// milliseconds; both must be non-zero. Only while not connected.
+/// Sets the timeouts in milliseconds; both must be non-zero. Only while not
+/// connected. `connect_ms` bounds the TCP connect to each address; `io_ms` bounds
+/// the wait for each whole server reply (however slowly it trickles in), each
+/// socket write, and each step of the TLS handshake. Defaults: 30 s and 120 s.
 ///
 /// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
 /// (a zero value), `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
