@@ -865,13 +865,7 @@ fn progress_callback_cancel_closes_without_terminator() {
     rec.assert_script_done();
     let conn = &rec.conns[0];
     assert!(conn.closed_by_client);
-    let data_start = conn
-        .raw
-        .windows(6)
-        .position(|w| w == b"DATA\r\n")
-        .expect("DATA sent")
-        + 6;
-    let data = &conn.raw[data_start..];
+    let data = conn.bytes_after_data();
     assert!(data.len() < body.len(), "only part of the message was sent");
     assert!(
         !contains_bytes(data, b"\r\n.\r\n"),
@@ -1221,13 +1215,7 @@ fn attachment_failing_mid_send_aborts_without_terminator() {
     rec.assert_script_done();
     let conn = &rec.conns[0];
     assert!(conn.closed_by_client);
-    let data_start = conn
-        .raw
-        .windows(6)
-        .position(|w| w == b"DATA\r\n")
-        .expect("DATA sent")
-        + 6;
-    let data = &conn.raw[data_start..];
+    let data = conn.bytes_after_data();
     assert!(
         !data.is_empty(),
         "part of the message was sent before the failure"

@@ -244,6 +244,17 @@ impl Conn {
     pub fn texts(&self) -> Vec<String> {
         self.lines.iter().map(|l| l.text.clone()).collect()
     }
+
+    /// The raw bytes the client sent after its `DATA` command line.
+    pub fn bytes_after_data(&self) -> &[u8] {
+        let start = self
+            .raw
+            .windows(6)
+            .position(|w| w == b"DATA\r\n")
+            .expect("DATA sent")
+            + 6;
+        &self.raw[start..]
+    }
 }
 
 /// Everything the server saw.
