@@ -84,6 +84,18 @@ def check_small(env, port):
     expect(feats.get("size") == "100000", "small port %d offers SIZE %r" % (port, feats.get("size")))
 
 
+def check_nochunk(env, port):
+    feats = check_plain(env, port)
+    expect("chunking" not in feats, "nochunk port %d offers CHUNKING" % port)
+    expect("pipelining" in feats, "nochunk port %d does not offer PIPELINING" % port)
+
+
+def check_simple(env, port):
+    with smtplib.SMTP(env["SMTPC_TEST_HOST"], port, timeout=attempt_timeout) as conn:
+        feats = features(conn)
+        expect("chunking" in feats, "port %d does not offer CHUNKING" % port)
+
+
 def check_submission(env, port):
     with smtplib.SMTP(env["SMTPC_TEST_HOST"], port, timeout=attempt_timeout) as conn:
         feats = features(conn)
@@ -110,6 +122,9 @@ def main():
         "submission": lambda: check_submission(env, int(env["SMTPC_TEST_SUBMISSION_PORT"])),
         "smtps": lambda: check_smtps(env, int(env["SMTPC_TEST_SMTPS_PORT"])),
         "small": lambda: check_small(env, int(env["SMTPC_TEST_SMALL_PORT"])),
+        "nochunk": lambda: check_nochunk(env, int(env["SMTPC_TEST_NOCHUNK_PORT"])),
+        "rcptlimit": lambda: check_simple(env, int(env["SMTPC_TEST_RCPTLIMIT_PORT"])),
+        "sink": lambda: check_simple(env, int(env["SMTPC_TEST_SINK_PORT"])),
     }
     deadline = time.monotonic() + timeout
     last_error = {}

@@ -31,6 +31,9 @@ MYHOSTNAME='smtpc-test.localhost'
 # this much free disk in the queue's file system.
 BIG_SIZE_LIMIT=$((300 * 1024 * 1024))
 SMALL_SIZE_LIMIT=100000
+# The rcptlimit port answers "452 4.5.3 Error: too many recipients" after this many.
+RECIPIENT_LIMIT=3
+ETRN_DOMAIN='etrn.example.test'
 
 log() { echo "mailserver: $*" >&2; }
 die() {
@@ -61,12 +64,14 @@ set_paths() {
     SESSIONS_FILE=$STATE/sessions
 }
 
-# Prints four free TCP ports on 127.0.0.1, chosen at random just below the
+# Prints PORT_COUNT free TCP ports on 127.0.0.1, chosen at random just below the
 # kernel's ephemeral range so that no client socket can grab one of them
 # between this check and Postfix binding it.
+PORT_COUNT=7
 pick_ports() {
-    python3 - <<'PY'
-import random, socket
+    python3 - "$PORT_COUNT" <<'PY'
+import random, socket, sys
+count = int(sys.argv[1])
 lo, _hi = map(int, open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
 start = max(1024, lo - 12000)
 candidates = list(range(start, lo)) if lo - start >= 100 else list(range(20000, 30000))
@@ -81,9 +86,9 @@ for port in candidates:
         continue
     held.append(s)  # keep it bound so the next pick cannot return it again
     ports.append(port)
-    if len(ports) == 4:
+    if len(ports) == count:
         break
-if len(ports) < 4:
+if len(ports) < count:
     raise SystemExit("no free ports")
 print(*ports)
 PY
@@ -184,7 +189,7 @@ make_postfix_dirs() {
 }
 
 write_postfix_config() {
-    local plain=$1 submission=$2 smtps=$3 small=$4
+    local plain=$1 submission=$2 smtps=$3 small=$4 nochunk=$5 rcptlimit=$6 sink=$7
     local daemon_dir
     daemon_dir=$(postconf -d -h daemon_directory)
     mkdir -p "$PF_ETC"
@@ -225,6 +230,8 @@ mynetworks = 127.0.0.0/8 [::1]/128
 smtpd_peername_lookup = no
 biff = no
 smtputf8_enable = yes
+# ETRN is answered for this domain (it needs the flush service below).
+fast_flush_domains = $ETRN_DOMAIN
 
 # Logging without syslog.
 maillog_file_prefixes = /var, /dev/stdout, $STATE
@@ -288,6 +295,18 @@ EOF
   -o syslog_name=postfix/small
   -o smtpd_tls_security_level=none
   -o message_size_limit=$SMALL_SIZE_LIMIT
+127.0.0.1:$nochunk inet n - n - - smtpd
+  -o syslog_name=postfix/nochunk
+  -o smtpd_tls_security_level=none
+  -o smtpd_discard_ehlo_keywords=chunking
+127.0.0.1:$rcptlimit inet n - n - - smtpd
+  -o syslog_name=postfix/rcptlimit
+  -o smtpd_tls_security_level=none
+  -o smtpd_recipient_limit=$RECIPIENT_LIMIT
+127.0.0.1:$sink inet n - n - - smtpd
+  -o syslog_name=postfix/sink
+  -o smtpd_tls_security_level=none
+  -o content_filter=discard:
 cleanup   unix  n - n - 0 cleanup
 qmgr      unix  n - n 300 1 qmgr
 tlsmgr    unix  - - n 1000? 1 tlsmgr
@@ -407,6 +426,11 @@ SMTPC_TEST_PLAIN_PORT=${ports[0]}
 SMTPC_TEST_SUBMISSION_PORT=${ports[1]}
 SMTPC_TEST_SMTPS_PORT=${ports[2]}
 SMTPC_TEST_SMALL_PORT=${ports[3]}
+SMTPC_TEST_NOCHUNK_PORT=${ports[4]}
+SMTPC_TEST_RCPTLIMIT_PORT=${ports[5]}
+SMTPC_TEST_SINK_PORT=${ports[6]}
+SMTPC_TEST_RECIPIENT_LIMIT=$RECIPIENT_LIMIT
+SMTPC_TEST_ETRN_DOMAIN=$ETRN_DOMAIN
 SMTPC_TEST_CA_FILE=$TLS/ca.pem
 SMTPC_TEST_MAILDIR=$MAILDIR
 SMTPC_TEST_USER=$TEST_USER
@@ -448,7 +472,7 @@ EOF
         cmd_stop_quiet
         die "mail server in $STATE did not become ready within ${START_TIMEOUT}s"
     fi
-    log "ready in $(((${EPOCHREALTIME/./} - t0) / 1000)) ms: plain ${ports[0]}, submission ${ports[1]}, smtps ${ports[2]}, small ${ports[3]}; env file $ENV_FILE"
+    log "ready in $(((${EPOCHREALTIME/./} - t0) / 1000)) ms: plain ${ports[0]}, submission ${ports[1]}, smtps ${ports[2]}, small ${ports[3]}, nochunk ${ports[4]}, rcptlimit ${ports[5]}, sink ${ports[6]}; env file $ENV_FILE"
 }
 
 cmd_stop_quiet() { cmd_stop "$STATE" >/dev/null 2>&1 || true; }
