@@ -65,23 +65,28 @@ typedef struct smtpc_client smtpc_client;
  * - content: smtpc_message_set_subject, smtpc_message_set_text,
  *   smtpc_message_set_html, smtpc_message_add_header, smtpc_message_attach_file,
  *   smtpc_message_attach_data, smtpc_message_embed_file
+ * - delivery status notifications: smtpc_message_set_dsn, smtpc_message_set_dsn_notify
  * - output: smtpc_message_write_file (sending: smtpc_client_send)
+ * - getter: smtpc_message_last_error
  */
 typedef struct smtpc_message smtpc_message;
 
 /**
- * The outcome of one send: every recipient's reply to RCPT TO, and the server's
- * reply to the message data.
+ * The outcome of one message: its status, every recipient's reply to RCPT TO and
+ * fate, and the server's reply to the message data.
  *
- * Produced by `smtpc_client_send` and `smtpc_client_send_raw` (through their
- * `report_out`), on success and also after failures such as `SMTPC_ERR_PARTIAL`.
- * The caller owns it and must release it with `smtpc_report_free`. It does not
- * depend on the client or message it came from (either may be freed first). A
- * report never changes, so it may be read from several threads at once. Strings
- * it returns are valid until `smtpc_report_free`.
+ * Produced by `smtpc_client_send`, `smtpc_client_send_raw` and
+ * `smtpc_client_send_batch` (through their report out-parameters), on success and
+ * also after failures such as `SMTPC_ERR_PARTIAL`. The caller owns it and must
+ * release it with `smtpc_report_free`. It does not depend on the client or message
+ * it came from (either may be freed first). A report never changes, so it may be
+ * read from several threads at once. Strings it returns are valid until
+ * `smtpc_report_free`.
  *
- * Functions: smtpc_report_recipient_count, smtpc_report_recipient,
- * smtpc_report_final_code, smtpc_report_final_reply, smtpc_report_free.
+ * Functions: smtpc_report_status, smtpc_report_error, smtpc_report_recipient_count,
+ * smtpc_report_recipient, smtpc_report_recipient_status,
+ * smtpc_report_recipient_enhanced, smtpc_report_final_code,
+ * smtpc_report_final_reply, smtpc_report_final_enhanced, smtpc_report_free.
  */
 typedef struct smtpc_report smtpc_report;
 
@@ -125,6 +130,19 @@ typedef void (*smtpc_log_callback)(void *user_data,
 typedef int (*smtpc_progress_callback)(void *user_data, uint64_t bytes_sent, uint64_t bytes_total);
 
 /**
+ * What a failure report (DSN, RFC 3461) returns of the message: one of the
+ * `SMTPC_DSN_RET_*` values.
+ */
+typedef uint32_t smtpc_dsn_ret;
+
+/**
+ * When a recipient's server should send a delivery status notification: 0 (the
+ * server decides: no NOTIFY parameter), `SMTPC_DSN_NOTIFY_NEVER`, or any
+ * combination of `SMTPC_DSN_NOTIFY_SUCCESS`, `_FAILURE` and `_DELAY`.
+ */
+typedef uint32_t smtpc_dsn_notify;
+
+/**
  * Plaintext; the caller accepts the risk (credentials may travel in clear).
  */
 #define SMTPC_TLS_NONE 0
@@ -158,6 +176,41 @@ typedef int (*smtpc_progress_callback)(void *user_data, uint64_t bytes_sent, uin
  * One reply line received from the server.
  */
 #define SMTPC_LOG_RECEIVED 2
+
+/**
+ * The server decides (no RET parameter).
+ */
+#define SMTPC_DSN_RET_DEFAULT 0
+
+/**
+ * The whole message (`RET=FULL`).
+ */
+#define SMTPC_DSN_RET_FULL 1
+
+/**
+ * Only its headers (`RET=HDRS`).
+ */
+#define SMTPC_DSN_RET_HDRS 2
+
+/**
+ * Report the delivery.
+ */
+#define SMTPC_DSN_NOTIFY_SUCCESS 1
+
+/**
+ * Report a failure.
+ */
+#define SMTPC_DSN_NOTIFY_FAILURE 2
+
+/**
+ * Report a long delay.
+ */
+#define SMTPC_DSN_NOTIFY_DELAY 4
+
+/**
+ * Never report (not combinable with the others).
+ */
+#define SMTPC_DSN_NOTIFY_NEVER 8
 
 /**
  * Success.
@@ -269,6 +322,18 @@ typedef int (*smtpc_progress_callback)(void *user_data, uint64_t bytes_sent, uin
  * The server lacks an extension this operation needs (e.g. SMTPUTF8).
  */
 #define SMTPC_ERR_UNSUPPORTED 56
+
+/**
+ * A batch stopped before this message was sent: nothing of it was delivered
+ * (`smtpc_client_send_batch`).
+ */
+#define SMTPC_ERR_NOT_SENT 57
+
+/**
+ * The server refused a command (e.g. `smtpc_client_etrn` for a node it does not
+ * serve); `smtpc_client_last_reply` says why.
+ */
+#define SMTPC_ERR_COMMAND_REJECTED 58
 
 /**
  * An attachment or output file could not be read or written.
@@ -515,6 +580,84 @@ smtpc_status smtpc_client_send_raw(smtpc_client *client,
                                    smtpc_report **report_out);
 
 /**
+ * Sends `count` messages over one session with one round trip per message: with
+ * PIPELINING each message's end of data goes in the same write as the next
+ * message's MAIL, RCPT and DATA; with CHUNKING each small message goes in a single
+ * write. Connects first if needed. Each message is sent exactly as
+ * `smtpc_client_send` would send it (its own envelope, DSN requests and report);
+ * the same message may appear several times.
+ *
+ * `reports_out` may be NULL; otherwise it points at an array of `count` report
+ * pointers, and every element is set to a report the caller must release with
+ * `smtpc_report_free` (on every return except the argument errors, a busy or
+ * unusable client, and `SMTPC_ERR_PANIC`, which leave the array untouched). Each
+ * report's `smtpc_report_status` is that message's own result. A failure that
+ * ends the session — connection lost, timeout, `SMTPC_ERR_UNKNOWN_OUTCOME` (may
+ * have been delivered: do not resend blindly), cancel — stops the batch: that
+ * message reports it and every later one `SMTPC_ERR_NOT_SENT` (nothing of it was
+ * delivered; send it again). A refusal of one message (e.g. its sender or its
+ * data) does not stop the batch.
+ *
+ * Returns `SMTPC_OK` when every message reached every recipient; otherwise the
+ * status of the first message that did not, with `smtpc_client_last_error` naming
+ * it ("message 3 of 10: ..."). `SMTPC_ERR_NULL_ARGUMENT` when `messages` or one
+ * of its elements is NULL, `SMTPC_ERR_INVALID_ARGUMENT` when `count` is 0,
+ * `SMTPC_ERR_STATE` when a message is being modified by another thread.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `messages` is NULL or points at `count`
+ * pointers, each NULL or a live message; `reports_out` is NULL or points at
+ * `count` writable report pointers.
+ */
+smtpc_status smtpc_client_send_batch(smtpc_client *client,
+                                     const smtpc_message *const *messages,
+                                     size_t count,
+                                     smtpc_report **reports_out);
+
+/**
+ * Whether to use PIPELINING when the server offers it (default: true). Turn it off
+ * for a server that advertises PIPELINING but mishandles it (replies lost or out
+ * of order): every command then waits for its reply. Only while not connected.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_STATE`,
+ * `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle from `smtpc_client_new`.
+ */
+smtpc_status smtpc_client_set_pipelining(smtpc_client *client, bool enabled);
+
+/**
+ * Whether to use CHUNKING (RFC 3030 BDAT) when the server offers it (default:
+ * true). Turn it off for a server that advertises CHUNKING but mishandles it:
+ * messages then go with DATA. Only while not connected.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_STATE`,
+ * `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle from `smtpc_client_new`.
+ */
+smtpc_status smtpc_client_set_chunking(smtpc_client *client, bool enabled);
+
+/**
+ * Sends ETRN `node` (RFC 1985): asks the server to start delivering the mail it
+ * holds for `node` — a domain ("example.com"), "@example.com" for the domain and
+ * its subdomains, or "#queue" for a named queue. Connects first if needed. The
+ * answer is in `smtpc_client_last_reply` (250 queuing started, 251 no messages
+ * waiting, 252 pending, 253 with a count).
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_UNSUPPORTED` (the server does not offer ETRN;
+ * nothing is sent), `SMTPC_ERR_COMMAND_REJECTED` (the server refused the node,
+ * e.g. 458 or 459), `SMTPC_ERR_INVALID_ARGUMENT` (not UTF-8, CR/LF, white space),
+ * and the codes of `smtpc_client_noop`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle; `node` is NULL or NUL-terminated.
+ */
+smtpc_status smtpc_client_etrn(smtpc_client *client, const char *node);
+
+/**
  * Sends NOOP (checks that the session is alive).
  *
  * Returns `SMTPC_OK`, `SMTPC_ERR_STATE` (not connected, busy or unusable),
@@ -609,6 +752,18 @@ uint32_t smtpc_client_last_reply_code(const smtpc_client *client);
  * `client` is NULL or a live handle from `smtpc_client_new`.
  */
 const char *smtpc_client_last_reply(const smtpc_client *client);
+
+/**
+ * The RFC 3463 enhanced status code of the last reply (the one
+ * `smtpc_client_last_reply` shows), e.g. "5.7.8", or "" when it had none. With
+ * `smtpc_client_last_reply_code` it tells a temporary failure from a permanent one
+ * (see `smtpc_reply_is_temporary`). Never NULL; valid like
+ * `smtpc_client_last_reply`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle from `smtpc_client_new`.
+ */
+const char *smtpc_client_last_reply_enhanced(const smtpc_client *client);
 
 /**
  * A human-readable description of the last failure, with context (which function
@@ -847,8 +1002,85 @@ smtpc_status smtpc_message_embed_file(smtpc_message *m,
 smtpc_status smtpc_message_write_file(const smtpc_message *m, const char *path);
 
 /**
+ * Asks for delivery status notifications (DSN, RFC 3461) for this message: `ret`
+ * (an `SMTPC_DSN_RET_*` value) says what a failure report returns of the message;
+ * `envid` (may be NULL) is an identifier of your choice that every report quotes
+ * (printable ASCII, at most 100 characters; sent xtext-encoded). When the server
+ * does not offer DSN, a send goes on without the DSN parameters and says so in
+ * the log; with `required` true it fails with `SMTPC_ERR_UNSUPPORTED` before
+ * anything is sent instead. Per-recipient requests: `smtpc_message_set_dsn_notify`.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT` (an
+ * unknown `ret`, or `envid` not printable ASCII or too long), `SMTPC_ERR_STATE`,
+ * `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `m` is NULL or a live message; `envid` is NULL or NUL-terminated.
+ */
+smtpc_status smtpc_message_set_dsn(smtpc_message *m,
+                                   smtpc_dsn_ret ret,
+                                   const char *envid,
+                                   bool required);
+
+/**
+ * Sets when the server should report on a recipient (`notify`, a combination of
+ * `SMTPC_DSN_NOTIFY_*`, or 0 for the server's default) and, optionally, the
+ * original recipient address the report should quote (`orcpt`, the ORCPT
+ * parameter; sent as `rfc822;` xtext, or `utf-8;` for a non-ASCII address). With
+ * `address` NULL, `notify` applies to every recipient without a setting of its
+ * own (and `orcpt` must be NULL); otherwise `address` must be a recipient already
+ * added with `smtpc_message_add_to`, `_add_cc` or `_add_bcc`.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+ * (unknown flags, NEVER combined with another flag, an address that is not a
+ * recipient, a malformed `orcpt`, not UTF-8, CR/LF), `SMTPC_ERR_STATE`,
+ * `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `m` is NULL or a live message; `address` and `orcpt` are NULL or NUL-terminated.
+ */
+smtpc_status smtpc_message_set_dsn_notify(smtpc_message *m,
+                                          const char *address,
+                                          smtpc_dsn_notify notify,
+                                          const char *orcpt);
+
+/**
+ * A human-readable description of why the last call on this message failed, with
+ * context (which function, which argument — never a secret value); "" after a
+ * successful call, or for NULL. Calls that send the message report on the client
+ * instead (`smtpc_client_last_error`). Never NULL.
+ *
+ * The string belongs to the message: valid until the next call that changes
+ * this message (a builder call or `smtpc_message_write_file`) or its free.
+ *
+ * # Safety
+ * `m` is NULL or a live message.
+ */
+const char *smtpc_message_last_error(const smtpc_message *m);
+
+/**
+ * The status of the message this report is about: `SMTPC_OK` when it reached every
+ * recipient, else why not (the same status the send returned; for a batch, this
+ * message's own). `SMTPC_ERR_NULL_ARGUMENT` for NULL.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+smtpc_status smtpc_report_status(const smtpc_report *report);
+
+/**
+ * What went wrong with this message, with context ("" when it was delivered to
+ * every recipient, or for NULL). Never NULL; valid until `smtpc_report_free`.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+const char *smtpc_report_error(const smtpc_report *report);
+
+/**
  * The number of recipients in the report (To + Cc + Bcc for `smtpc_client_send`,
- * the given list for `smtpc_client_send_raw`). 0 for NULL.
+ * the given list for `smtpc_client_send_raw`; 0 for a batch message that was not
+ * sent). 0 for NULL.
  *
  * # Safety
  * `report` is NULL or a live report.
@@ -877,6 +1109,29 @@ smtpc_status smtpc_report_recipient(const smtpc_report *report,
                                     const char **text_out);
 
 /**
+ * What became of the message for recipient `index`: `SMTPC_OK` when it was
+ * delivered (or queued) there; `SMTPC_ERR_RECIPIENTS_REJECTED` when its RCPT TO
+ * was refused; otherwise the failure of the message that it shares (e.g.
+ * `SMTPC_ERR_MESSAGE_REJECTED`, `SMTPC_ERR_UNKNOWN_OUTCOME`, `SMTPC_ERR_NOT_SENT`).
+ * `SMTPC_ERR_NULL_ARGUMENT` for NULL, `SMTPC_ERR_INVALID_ARGUMENT` for an index
+ * out of range.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+smtpc_status smtpc_report_recipient_status(const smtpc_report *report, size_t index);
+
+/**
+ * The RFC 3463 enhanced status code of recipient `index`'s RCPT reply, e.g.
+ * "5.1.1", or "" when the server sent none (or for NULL or an index out of
+ * range). Never NULL; valid until `smtpc_report_free`.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+const char *smtpc_report_recipient_enhanced(const smtpc_report *report, size_t index);
+
+/**
  * The code of the server's reply to the message data (e.g. 250, 554), or 0 when
  * the send never got that far. 0 for NULL.
  *
@@ -896,6 +1151,16 @@ uint32_t smtpc_report_final_code(const smtpc_report *report);
 const char *smtpc_report_final_reply(const smtpc_report *report);
 
 /**
+ * The enhanced status code of the reply to the message data (e.g. "2.0.0"), or ""
+ * when there is none or `report` is NULL. Never NULL; valid until
+ * `smtpc_report_free`.
+ *
+ * # Safety
+ * `report` is NULL or a live report.
+ */
+const char *smtpc_report_final_enhanced(const smtpc_report *report);
+
+/**
  * Releases a report and every string it returned. NULL is a no-op.
  *
  * # Safety
@@ -908,6 +1173,19 @@ void smtpc_report_free(smtpc_report *report);
  * Never NULL; an unknown value gives "unknown status".
  */
 const char *smtpc_status_str(smtpc_status status);
+
+/**
+ * Whether an SMTP reply code is a temporary failure (4xx: the same thing may work
+ * later, e.g. 421, 450, 451, 452), such as `smtpc_client_last_reply_code` or a
+ * recipient's code in a report returns. False for 0 and every other code.
+ */
+bool smtpc_reply_is_temporary(uint32_t code);
+
+/**
+ * Whether an SMTP reply code is a permanent failure (5xx: sending the same thing
+ * again will fail again, e.g. 550, 554). False for 0 and every other code.
+ */
+bool smtpc_reply_is_permanent(uint32_t code);
 
 /**
  * The library's version as "MAJOR.MINOR.PATCH" (static). Compare with

@@ -1,16 +1,19 @@
-//! The Rust error type and its one mapping to the C status codes.
+//! The Rust error type.
 //!
-//! Every failure in the library is an [`Error`]: a [`ErrorKind`] (which becomes the
-//! `smtpc_status` at the C boundary), a human-readable message with context, and,
-//! where a server reply caused it, that reply. A send that reached some recipients
-//! but not all also carries the per-recipient [`Report`].
+//! Every failure in the library is an [`Error`]: an [`ErrorKind`] (which the C
+//! boundary maps to one `smtpc_status`), a human-readable message with context,
+//! and, where a server reply caused it, that reply. A send that got as far as the
+//! recipients also carries the per-recipient [`Report`].
+//!
+//! This module sits at the bottom of the crate: it uses only the protocol's plain
+//! data types (a reply, a report), nothing of the client, the transport or `ffi`.
 
-use crate::client::Report;
 use crate::protocol::reply::Reply;
+use crate::protocol::report::Report;
 use std::fmt;
 
 /// What went wrong, coarse enough to act on. Each kind maps to exactly one
-/// `smtpc_status` value (see [`ErrorKind::status`]).
+/// `smtpc_status` value at the C boundary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     /// A required pointer was NULL (C boundary only).
@@ -59,41 +62,27 @@ pub enum ErrorKind {
     File,
     /// Cancelled by the caller.
     Cancelled,
+    /// A batch stopped before this message was sent: nothing of it was delivered.
+    NotSent,
+    /// The server refused a command (e.g. ETRN for a node it does not serve).
+    CommandRejected,
     /// An internal bug caught at the C boundary.
     Panic,
 }
 
 impl ErrorKind {
-    /// The `smtpc_status` value of this kind. This is the only place that maps
-    /// errors to C status numbers.
-    pub fn status(self) -> u32 {
-        use crate::ffi::status::*;
-        match self {
-            ErrorKind::NullArgument => SMTPC_ERR_NULL_ARGUMENT,
-            ErrorKind::InvalidArgument => SMTPC_ERR_INVALID_ARGUMENT,
-            ErrorKind::State => SMTPC_ERR_STATE,
-            ErrorKind::Dns => SMTPC_ERR_DNS,
-            ErrorKind::Connect => SMTPC_ERR_CONNECT,
-            ErrorKind::Timeout => SMTPC_ERR_TIMEOUT,
-            ErrorKind::ConnectionLost => SMTPC_ERR_CONNECTION_LOST,
-            ErrorKind::Io => SMTPC_ERR_IO,
-            ErrorKind::Tls => SMTPC_ERR_TLS,
-            ErrorKind::TlsUnavailable => SMTPC_ERR_TLS_UNAVAILABLE,
-            ErrorKind::Protocol => SMTPC_ERR_PROTOCOL,
-            ErrorKind::GreetingRejected => SMTPC_ERR_GREETING_REJECTED,
-            ErrorKind::AuthFailed => SMTPC_ERR_AUTH_FAILED,
-            ErrorKind::AuthUnavailable => SMTPC_ERR_AUTH_UNAVAILABLE,
-            ErrorKind::SenderRejected => SMTPC_ERR_SENDER_REJECTED,
-            ErrorKind::RecipientsRejected => SMTPC_ERR_RECIPIENTS_REJECTED,
-            ErrorKind::Partial => SMTPC_ERR_PARTIAL,
-            ErrorKind::MessageRejected => SMTPC_ERR_MESSAGE_REJECTED,
-            ErrorKind::MessageTooBig => SMTPC_ERR_MESSAGE_TOO_BIG,
-            ErrorKind::UnknownOutcome => SMTPC_ERR_UNKNOWN_OUTCOME,
-            ErrorKind::Unsupported => SMTPC_ERR_UNSUPPORTED,
-            ErrorKind::File => SMTPC_ERR_FILE,
-            ErrorKind::Cancelled => SMTPC_ERR_CANCELLED,
-            ErrorKind::Panic => SMTPC_ERR_PANIC,
-        }
+    /// Whether a failure of this kind means the connection can no longer be used.
+    pub fn ends_session(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Timeout
+                | ErrorKind::ConnectionLost
+                | ErrorKind::Io
+                | ErrorKind::Tls
+                | ErrorKind::Protocol
+                | ErrorKind::UnknownOutcome
+                | ErrorKind::Cancelled
+        )
     }
 }
 
@@ -166,11 +155,6 @@ impl Error {
         self.kind
     }
 
-    /// The `smtpc_status` value of this error.
-    pub fn status(&self) -> u32 {
-        self.kind.status()
-    }
-
     /// The human-readable message, with context.
     pub fn message(&self) -> &str {
         &self.message
@@ -191,12 +175,21 @@ impl Error {
         self.report.take().map(|b| *b)
     }
 
-    /// Replaces every occurrence of each secret in the message (used so that a
-    /// server echoing a password can never leak it through an error text).
-    pub fn redact(&mut self, redactor: &crate::client::redact::Redactor) {
-        self.message = redactor.apply(&self.message);
+    /// Changes the kind, keeping the message, reply and report.
+    pub fn with_kind(mut self, kind: ErrorKind) -> Error {
+        self.kind = kind;
+        self
+    }
+
+    /// Passes every text of the error (message, reply lines, report texts) through
+    /// `scrub`; the client uses it to remove secrets before a caller sees them.
+    pub fn scrub(&mut self, scrub: &dyn Fn(&str) -> String) {
+        self.message = scrub(&self.message);
         if let Some(reply) = self.reply.as_mut() {
-            reply.redact(redactor);
+            reply.scrub(scrub);
+        }
+        if let Some(report) = self.report.as_mut() {
+            report.scrub(scrub);
         }
     }
 }

@@ -25,8 +25,10 @@ pub mod error;
 pub mod ffi;
 pub mod message;
 pub mod protocol;
+pub mod redact;
 pub mod transport;
 
 pub use client::{CancelHandle, Client, LogKind, RecipientResult, Report, TlsMode};
 pub use error::{Error, ErrorKind, Result};
 pub use message::Message;
+pub use protocol::dsn::{DsnReturn, Notify};

@@ -499,8 +499,12 @@ fn bcc_is_in_the_envelope_only() {
     m.add_cc(None, "c@example.com").unwrap();
     m.add_bcc(Some("Secret Person"), "hidden@example.com")
         .unwrap();
-    m.add_bcc(None, "A@EXAMPLE.COM").unwrap(); // duplicate of To, other case
+    // Duplicates: the domain compares without regard to case, the local part
+    // exactly (RFC 5321 section 2.4; before issue 9's defect 7 was fixed the whole
+    // address was folded, and "A@EXAMPLE.COM" was dropped as a duplicate).
+    m.add_bcc(None, "a@EXAMPLE.COM").unwrap(); // duplicate of To, domain in another case
     m.add_cc(None, "a@example.com").unwrap(); // duplicate
+    m.add_bcc(None, "A@example.com").unwrap(); // another mailbox
     let (bytes, p) = write_and_parse(&m, &dir, "bcc.eml");
     let text = String::from_utf8(bytes).unwrap();
     assert!(!text.contains("hidden@example.com"));
@@ -513,7 +517,12 @@ fn bcc_is_in_the_envelope_only() {
     assert_eq!(envelope.from, "sender@example.com");
     assert_eq!(
         envelope.recipients,
-        ["a@example.com", "c@example.com", "hidden@example.com"]
+        [
+            "a@example.com",
+            "c@example.com",
+            "hidden@example.com",
+            "A@example.com"
+        ]
     );
 }
 

@@ -1,75 +1,38 @@
-//! The SMTP client: drives the sans-IO [`crate::protocol`] over a
-//! [`crate::transport`] connection.
+//! The SMTP client: options, and a thin blocking driver (`driver`) that runs the
+//! sans-IO [`crate::protocol::session`] over a [`crate::transport::Pipe`].
 
-mod auth;
-pub mod redact;
-mod report;
-mod send;
-mod session;
+mod bodies;
+mod driver;
 mod transcript;
 
+pub use crate::protocol::report::{RecipientResult, Report};
+pub use crate::protocol::session::TlsMode;
 pub use crate::transport::CancelHandle;
-pub use report::{RecipientResult, Report};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::Message;
-use crate::protocol::address;
-use crate::protocol::command::Command;
+use crate::protocol::envelope::{BodyInfo, Envelope, Recipient};
 use crate::protocol::reply::Reply;
+use crate::protocol::sasl::Credentials;
+use crate::protocol::session::{Event, SimpleCommand};
 use crate::transport::TlsSettings;
-use send::{Failure, Outgoing};
-use session::Session;
+use bodies::{Bodies, MessageBodies, RawBody};
+use driver::{Connection, Run};
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Mutex;
 use std::time::Duration;
 use transcript::Transcript;
 
-/// How TLS is used. The numbers are the C values of `smtpc_tls_mode`.
+/// What a log line is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32)]
-pub enum TlsMode {
-    /// Plaintext; the caller accepts the risk (credentials may travel in clear).
-    None = 0,
-    /// STARTTLS when offered; credentials are never sent without TLS.
-    StartTlsOpportunistic = 1,
-    /// STARTTLS required: fail with TlsUnavailable when it is not offered.
-    StartTls = 2,
-    /// TLS from the first byte (SMTPS, port 465).
-    Implicit = 3,
-}
-
-impl TlsMode {
-    /// The mode for a C value, `None` for an unknown number.
-    pub fn from_u32(v: u32) -> Option<TlsMode> {
-        match v {
-            0 => Some(TlsMode::None),
-            1 => Some(TlsMode::StartTlsOpportunistic),
-            2 => Some(TlsMode::StartTls),
-            3 => Some(TlsMode::Implicit),
-            _ => None,
-        }
-    }
-
-    /// The default for a port: implicit TLS on 465, required STARTTLS elsewhere.
-    pub fn default_for_port(port: u16) -> TlsMode {
-        if port == 465 {
-            TlsMode::Implicit
-        } else {
-            TlsMode::StartTls
-        }
-    }
-}
-
-/// What a log line is. The numbers are the C values of `smtpc_log_kind`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32)]
 pub enum LogKind {
     /// Connecting, TLS established, reconnect, message size, ...
-    Info = 0,
+    Info,
     /// One command line sent (AUTH secrets shown as `***`).
-    Sent = 1,
+    Sent,
     /// One reply line received.
-    Received = 2,
+    Received,
 }
 
 /// The log callback: called with each line, never with message bodies or secrets.
@@ -79,16 +42,10 @@ pub type ProgressFn = Box<dyn FnMut(u64, u64) -> bool + Send>;
 
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default timeout of each read and write (RFC 5321 suggests minutes for some
-/// steps; two minutes covers a slow content scan after the end of data).
+/// Default I/O timeout: for each write, for each whole reply, for the TLS
+/// handshake (RFC 5321 section 4.5.3.2 suggests minutes for some steps; two minutes
+/// covers a slow content scan after the end of data).
 pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// Credentials for AUTH. Never printed: `Debug` shows the user name only.
-#[derive(Clone)]
-pub(crate) enum Credentials {
-    Password { user: String, password: String },
-    OAuth2 { user: String, token: String },
-}
 
 /// Everything set before connecting.
 #[derive(Clone)]
@@ -101,6 +58,8 @@ pub(crate) struct Config {
     pub(crate) helo_name: Option<String>,
     pub(crate) connect_timeout: Duration,
     pub(crate) io_timeout: Duration,
+    pub(crate) pipelining: bool,
+    pub(crate) chunking: bool,
 }
 
 impl Config {
@@ -139,11 +98,14 @@ impl Config {
 /// [`Client::cancel_handle`] to cancel from another thread.
 pub struct Client {
     config: Config,
-    session: Option<Session>,
+    conn: Option<Connection>,
     transcript: Transcript,
-    progress: Option<ProgressFn>,
+    /// In a `Mutex` only so that a client is `Sync`; reached with `get_mut`.
+    progress: Option<Mutex<ProgressFn>>,
     cancel: CancelHandle,
     last_error: Option<Error>,
+    /// The last session ended without our QUIT (the next connect is a reconnect).
+    lost_session: bool,
 }
 
 /// Refuses CR, LF and NUL (and empty values where `allow_empty` is false).
@@ -179,12 +141,15 @@ impl Client {
                 helo_name: None,
                 connect_timeout: DEFAULT_CONNECT_TIMEOUT,
                 io_timeout: DEFAULT_IO_TIMEOUT,
+                pipelining: true,
+                chunking: true,
             },
-            session: None,
+            conn: None,
             transcript: Transcript::default(),
             progress: None,
             cancel: CancelHandle::new(),
             last_error: None,
+            lost_session: false,
         })
     }
 
@@ -196,7 +161,7 @@ impl Client {
                 Ok(v)
             }
             Err(mut e) => {
-                e.redact(&self.transcript.redactor);
+                self.scrub(&mut e);
                 // The getters describe this failure: its reply, or none when no
                 // reply caused it (never a reply from before it or from cleanup).
                 self.transcript.last_reply = e.reply().cloned();
@@ -206,9 +171,14 @@ impl Client {
         }
     }
 
+    fn scrub(&self, e: &mut Error) {
+        let t = &self.transcript;
+        e.scrub(&|text| t.scrub(text));
+    }
+
     /// Applies an option change; refused while a session is open.
     fn configure(&mut self, change: impl FnOnce(&mut Config) -> Result<()>) -> Result<()> {
-        let result = if self.session.is_some() {
+        let result = if self.conn.is_some() {
             Err(Error::new(
                 ErrorKind::State,
                 "options can only be changed while not connected (call quit first)",
@@ -258,40 +228,22 @@ impl Client {
 
     /// User name and password for AUTH (UTF-8 allowed in both).
     pub fn set_credentials(&mut self, user: &str, password: &str) -> Result<()> {
-        let result = self.configure(|c| {
-            check_line_value(user, "user name", false)?;
-            if password.contains('\0') {
-                return Err(Error::invalid("password contains NUL"));
-            }
-            c.credentials = Some(Credentials::Password {
-                user: user.to_string(),
-                password: password.to_string(),
-            });
-            Ok(())
-        });
-        if result.is_ok() {
-            self.transcript.redactor.add(password);
-        }
-        result
+        self.set_auth(Credentials::password(user, password))
     }
 
     /// User name and OAuth 2.0 bearer token for AUTH XOAUTH2.
     pub fn set_oauth2_token(&mut self, user: &str, token: &str) -> Result<()> {
+        self.set_auth(Credentials::oauth2(user, token))
+    }
+
+    /// Stores credentials and registers every form of their secret for redaction.
+    fn set_auth(&mut self, credentials: Result<Credentials>) -> Result<()> {
         let result = self.configure(|c| {
-            check_line_value(user, "user name", false)?;
-            if token.is_empty() || token.bytes().any(|b| b < 0x20 || b == 0x7f) {
-                return Err(Error::invalid(
-                    "token is empty or contains control characters",
-                ));
-            }
-            c.credentials = Some(Credentials::OAuth2 {
-                user: user.to_string(),
-                token: token.to_string(),
-            });
+            c.credentials = Some(credentials?);
             Ok(())
         });
-        if result.is_ok() {
-            self.transcript.redactor.add(token);
+        if let (Ok(()), Some(credentials)) = (&result, &self.config.credentials) {
+            self.transcript.add_secrets(credentials);
         }
         result
     }
@@ -308,8 +260,8 @@ impl Client {
         })
     }
 
-    /// Connect timeout (per address) and I/O timeout (per whole reply, per socket
-    /// write, per TLS handshake step); both must be non-zero (a socket without a
+    /// Connect timeout (per address) and I/O timeout (per write, per whole reply,
+    /// for the whole TLS handshake); both must be non-zero (a socket without a
     /// timeout can hang a program forever).
     pub fn set_timeouts(&mut self, connect: Duration, io: Duration) -> Result<()> {
         self.configure(|c| {
@@ -322,6 +274,24 @@ impl Client {
         })
     }
 
+    /// Whether to use PIPELINING when the server offers it (default: yes). Turn it
+    /// off for a server that advertises it but mishandles it.
+    pub fn set_pipelining(&mut self, enabled: bool) -> Result<()> {
+        self.configure(|c| {
+            c.pipelining = enabled;
+            Ok(())
+        })
+    }
+
+    /// Whether to use CHUNKING (BDAT) when the server offers it (default: yes).
+    /// Turn it off for a server that advertises it but mishandles it.
+    pub fn set_chunking(&mut self, enabled: bool) -> Result<()> {
+        self.configure(|c| {
+            c.chunking = enabled;
+            Ok(())
+        })
+    }
+
     /// Sets or clears the log callback (allowed at any time).
     pub fn set_log_callback(&mut self, cb: Option<LogFn>) {
         self.transcript.set_log(cb);
@@ -329,7 +299,7 @@ impl Client {
 
     /// Sets or clears the progress callback (allowed at any time).
     pub fn set_progress_callback(&mut self, cb: Option<ProgressFn>) {
-        self.progress = cb;
+        self.progress = cb.map(Mutex::new);
     }
 
     /// A handle that cancels this client's operation from another thread.
@@ -339,17 +309,15 @@ impl Client {
 
     /// Whether a session is open.
     pub fn is_connected(&self) -> bool {
-        self.session.is_some()
+        self.conn.is_some()
     }
 
-    /// Runs one operation: clears a stale cancel, drops a session that broke, turns
+    /// Runs one operation: clears a stale cancel, drops a session that ended, turns
     /// the failure of a cancelled operation into `Cancelled`, records the outcome.
     fn operation<T>(&mut self, op: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
         self.cancel.reset();
         let mut result = op(self);
-        if self.session.as_ref().is_some_and(|s| s.broken) {
-            self.drop_session();
-        }
+        self.drop_if_closed();
         if let Err(e) = &mut result {
             let interrupted = matches!(
                 e.kind(),
@@ -360,30 +328,48 @@ impl Client {
                     | ErrorKind::Protocol
             );
             if interrupted && self.cancel.is_cancelled() {
-                self.drop_session();
+                self.conn = None;
                 *e = Error::new(ErrorKind::Cancelled, format!("cancelled ({})", e.message()));
             }
         }
         self.record(result)
     }
 
-    fn drop_session(&mut self) {
-        self.session = None;
-        self.cancel.set_socket(None);
+    fn drop_if_closed(&mut self) {
+        if self.conn.as_ref().is_some_and(Connection::is_closed) {
+            self.conn = None;
+            self.lost_session = true;
+        }
     }
 
-    fn open_session(&mut self) -> Result<()> {
-        self.drop_session();
-        match Session::open(&self.config, &mut self.transcript, &self.cancel) {
-            Ok(session) => {
-                self.session = Some(session);
-                Ok(())
-            }
-            Err(e) => {
-                self.cancel.set_socket(None);
-                Err(e)
-            }
+    /// The driver's view of this client for one run.
+    fn run<'a>(
+        &'a mut self,
+        bodies: Option<&'a mut dyn Bodies>,
+    ) -> (Option<&'a mut Connection>, Run<'a>) {
+        (
+            self.conn.as_mut(),
+            Run {
+                config: &self.config,
+                transcript: &mut self.transcript,
+                cancel: &self.cancel,
+                progress: &mut self.progress,
+                bodies,
+            },
+        )
+    }
+
+    /// Opens a new session (dropping any old one).
+    fn open(&mut self) -> Result<()> {
+        self.conn = None;
+        if std::mem::take(&mut self.lost_session) {
+            self.transcript
+                .info("the previous session was closed by the server or failed; reconnecting");
         }
+        let (_, mut run) = self.run(None);
+        let conn = Connection::open(&mut run)?;
+        self.conn = Some(conn);
+        Ok(())
     }
 
     /// Connects: greeting, EHLO (HELO fallback), TLS per the mode, AUTH when
@@ -391,197 +377,260 @@ impl Client {
     /// connected is a `State` error.
     pub fn connect(&mut self) -> Result<()> {
         self.operation(|c| {
-            if c.session.is_some() {
+            if c.conn.is_some() {
                 return Err(Error::new(ErrorKind::State, "already connected"));
             }
-            c.open_session()
+            c.open()
         })
     }
 
-    /// Sends a built message: envelope from its From, To + Cc + Bcc. Attachments
-    /// are opened (and unreadable ones reported) before MAIL FROM.
+    /// Sends a built message: envelope from its From, To + Cc + Bcc, with its DSN
+    /// requests. Attachments are opened (and unreadable ones reported) before MAIL
+    /// FROM.
     pub fn send(&mut self, message: &Message) -> Result<Report> {
         self.operation(|c| {
-            let envelope = message.envelope()?;
-            let mut stream = message.open()?;
+            let (envelope, stream) = prepare(message)?;
             let len = stream.total_len();
-            let eight_bit = stream.is_8bit();
-            let smtputf8 = stream.needs_smtputf8();
-            let mut out = Outgoing {
-                from: &envelope.from,
-                recipients: &envelope.recipients,
-                source: &mut stream,
-                len,
-                size: len,
-                eight_bit,
-                smtputf8,
-            };
-            c.send_outgoing(&mut out)
+            let list = [message];
+            let mut bodies = MessageBodies::new(&list, vec![len], Some(stream));
+            only(c.deliver(vec![envelope], &mut bodies))
         })
     }
 
     /// Sends a ready-made RFC 5322 message (headers and body). Bare LF and bare CR
-    /// become CRLF, dots are stuffed, the terminator is added. An empty `from` sends
-    /// the null reverse-path `<>`.
+    /// become CRLF, dots are stuffed (with DATA), the terminator is added. An empty
+    /// `from` sends the null reverse-path `<>`.
     pub fn send_raw(&mut self, from: &str, recipients: &[&str], data: &[u8]) -> Result<Report> {
         self.operation(|c| {
-            if !from.is_empty() {
-                address::check_address(from, "sender")?;
-            }
-            if recipients.is_empty() {
-                return Err(Error::invalid("no recipients"));
-            }
-            for (i, to) in recipients.iter().enumerate() {
-                address::check_address(to, &format!("recipient {}", i + 1))?;
-            }
-            let smtputf8 = address::needs_smtputf8(from)
-                || recipients.iter().any(|r| address::needs_smtputf8(r));
-            let recipients: Vec<String> = recipients.iter().map(|r| r.to_string()).collect();
-            let mut source: &[u8] = data;
-            let mut out = Outgoing {
+            let envelope = Envelope::new(
                 from,
-                recipients: &recipients,
-                source: &mut source,
-                len: data.len() as u64,
+                recipients.iter().map(|r| Recipient::new(r)).collect(),
+                Default::default(),
+            )?
+            .with_body(BodyInfo {
                 size: crlf_len(data),
                 eight_bit: data.iter().any(|b| *b >= 0x80),
-                smtputf8,
-            };
-            c.send_outgoing(&mut out)
+                smtputf8: false,
+            });
+            let mut body = RawBody::new(data);
+            only(c.deliver(vec![envelope], &mut body))
         })
     }
 
-    /// Runs the transaction, connecting first if needed; a reused session found dead
-    /// before anything was transferred is replaced once.
-    fn send_outgoing(&mut self, out: &mut Outgoing<'_>) -> Result<Report> {
-        let reused = self.session.is_some();
-        if !reused {
-            self.open_session()?;
+    /// Sends several messages over one session, one round trip per message: with
+    /// PIPELINING each message's end of data goes in the same write as the next
+    /// message's MAIL, RCPT and DATA; with CHUNKING each small message is one write.
+    /// Returns one result per message, in order. A failure that ends the session
+    /// (connection lost, unknown outcome, cancel) stops the batch: the messages after
+    /// it fail with `NotSent`. `last_error` describes the first failure.
+    pub fn send_batch(&mut self, messages: &[&Message]) -> Vec<Result<Report>> {
+        self.cancel.reset();
+        let mut results: Vec<Option<Result<Report>>> = (0..messages.len()).map(|_| None).collect();
+        let mut envelopes = Vec::new();
+        let mut queued = Vec::new();
+        let mut lens = Vec::new();
+        for (i, message) in messages.iter().enumerate() {
+            match prepare(message) {
+                Ok((envelope, stream)) => {
+                    lens.push(stream.total_len());
+                    envelopes.push(envelope);
+                    queued.push(*message);
+                }
+                Err(e) => results[i] = Some(Err(e.context(&format!("message {}", i + 1)))),
+            }
         }
-        let first = self.try_transaction(out);
-        match first {
-            Err(Failure::Stale(e)) if reused => {
+        let mut bodies = MessageBodies::new(&queued, lens, None);
+        let mut delivered = if envelopes.is_empty() {
+            Vec::new()
+        } else {
+            self.deliver(envelopes, &mut bodies)
+        }
+        .into_iter();
+        for slot in results.iter_mut().filter(|s| s.is_none()) {
+            *slot = delivered.next();
+        }
+        self.drop_if_closed();
+        let results: Vec<Result<Report>> = results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::protocol("no result for this message"))))
+            .collect();
+        let first_failure = results.iter().enumerate().find_map(|(i, r)| {
+            r.as_ref()
+                .err()
+                .map(|e| {
+                    Error::new(
+                        e.kind(),
+                        format!("message {} of {}: {e}", i + 1, results.len()),
+                    )
+                })
+                .map(|e| match results[i].as_ref().err().and_then(Error::reply) {
+                    Some(reply) => e.with_reply(reply.clone()),
+                    None => e,
+                })
+        });
+        let _ = self.record(first_failure.map_or(Ok(()), Err));
+        results
+    }
+
+    /// Runs the transactions of `envelopes` on the session (connecting first if
+    /// needed) and returns one result per envelope. A reused session found dead
+    /// before anything was answered is replaced once.
+    fn deliver(
+        &mut self,
+        envelopes: Vec<Envelope>,
+        bodies: &mut dyn Bodies,
+    ) -> Vec<Result<Report>> {
+        let count = envelopes.len();
+        let mut results: Vec<Option<Result<Report>>> = (0..count).map(|_| None).collect();
+        if let Some(conn) = self.conn.as_mut() {
+            if !conn.still_alive(&mut self.transcript) {
+                self.conn = None;
+                self.lost_session = true;
+            }
+        }
+        let reused = self.conn.is_some();
+        let backup = reused.then(|| envelopes.clone());
+        let mut pending: Vec<(usize, Envelope)> = envelopes.into_iter().enumerate().collect();
+        for attempt in 0..2 {
+            if self.conn.is_none() {
+                if let Err(e) = self.open() {
+                    for (i, _) in &pending {
+                        results[*i] = Some(Err(e.clone()));
+                    }
+                    break;
+                }
+            }
+            let mut stale = None;
+            {
+                let (conn, mut run) = self.run(Some(bodies));
+                let Some(conn) = conn else { break };
+                for (i, envelope) in pending.drain(..) {
+                    conn.session.send(i, envelope);
+                }
+                conn.run(&mut run, &mut |event| {
+                    if let Event::MessageDone {
+                        message,
+                        result,
+                        retry,
+                    } = event
+                    {
+                        if retry && stale.is_none() {
+                            stale = Some(message);
+                        }
+                        if message < count {
+                            results[message] = Some(result);
+                        }
+                    }
+                });
+            }
+            self.drop_if_closed();
+            let (Some(first), Some(backup), 0) = (stale, backup.as_ref(), attempt) else {
+                break;
+            };
+            if let Some(Err(e)) = &results[first] {
                 self.transcript.info(&format!(
                     "the idle session was closed by the server ({}); reconnecting once",
                     e.message()
                 ));
-                self.open_session()?;
-                match self.try_transaction(out) {
-                    Ok(report) => Ok(report),
-                    Err(Failure::Stale(e)) | Err(Failure::Failed(e)) => Err(e),
-                }
             }
-            Ok(report) => Ok(report),
-            Err(Failure::Stale(e)) | Err(Failure::Failed(e)) => Err(e),
+            self.conn = None;
+            pending = (first..count)
+                .filter(|&i| {
+                    results[i].as_ref().is_some_and(|r| {
+                        r.as_ref()
+                            .is_err_and(|e| i == first || e.kind() == ErrorKind::NotSent)
+                    })
+                })
+                .map(|i| (i, backup[i].clone()))
+                .collect();
         }
+        results
+            .into_iter()
+            .map(|r| {
+                let mut r = r.unwrap_or_else(|| Err(Error::protocol("no result for this message")));
+                if let Err(e) = &mut r {
+                    self.scrub(e);
+                }
+                r
+            })
+            .collect()
     }
 
-    fn try_transaction(&mut self, out: &mut Outgoing<'_>) -> std::result::Result<Report, Failure> {
-        let session = self.session.as_mut().expect("session opened");
-        let result = send::transaction(
-            session,
-            &mut self.transcript,
-            out,
-            &mut self.progress,
-            &self.cancel,
-        );
-        if session.broken {
-            self.drop_session();
+    /// Runs one command on the session (connecting first if needed).
+    fn simple(&mut self, command: SimpleCommand) -> Result<Reply> {
+        if self.conn.is_none() {
+            self.open()?;
         }
-        result
-    }
-
-    /// Runs `f` on the open session, connecting first if needed.
-    fn with_session<T>(
-        &mut self,
-        f: impl FnOnce(&mut Session, &mut Transcript) -> Result<T>,
-    ) -> Result<T> {
-        if self.session.is_none() {
-            self.open_session()?;
+        let mut outcome = None;
+        let (conn, mut run) = self.run(None);
+        if let Some(conn) = conn {
+            conn.session.command(command);
+            conn.run(&mut run, &mut |event| {
+                if let Event::CommandDone(result) = event {
+                    outcome = Some(result);
+                }
+            });
         }
-        let session = self.session.as_mut().expect("session opened");
-        f(session, &mut self.transcript)
+        outcome.unwrap_or_else(|| Err(Error::protocol("the command got no result")))
     }
 
     /// NOOP (connecting first if needed): checks the session is alive.
     pub fn noop(&mut self) -> Result<()> {
-        self.operation(|c| {
-            c.with_session(|s, t| {
-                let reply = s.command(t, &Command::Noop, "sending NOOP")?;
-                expect_positive(&reply, "NOOP")
-            })
-        })
+        self.operation(|c| c.simple(SimpleCommand::Noop).map(drop))
     }
 
     /// RSET (connecting first if needed): abandons any transaction in progress.
     pub fn reset(&mut self) -> Result<()> {
-        self.operation(|c| {
-            c.with_session(|s, t| {
-                let reply = s.command(t, &Command::Rset, "sending RSET")?;
-                expect_positive(&reply, "RSET")
-            })
-        })
+        self.operation(|c| c.simple(SimpleCommand::Rset).map(drop))
     }
 
     /// VRFY (connecting first if needed). 250/251 (verified) and 252 (cannot verify,
     /// will try) are success; 550/551/553 give `RecipientsRejected`; 500/502/504
-    /// (VRFY not supported or disabled) give `Unsupported`.
+    /// (VRFY not supported or disabled) give `Unsupported`. A non-ASCII address
+    /// needs SMTPUTF8 (`Unsupported` before anything is sent when it is missing).
     pub fn verify(&mut self, address: &str) -> Result<Reply> {
         self.operation(|c| {
             check_line_value(address, "address to verify", false)?;
-            c.with_session(|s, t| {
-                let reply = s.command(t, &Command::Vrfy(address), "sending VRFY")?;
-                match reply.code {
-                    250..=252 => Ok(reply),
-                    500 | 502 | 504 => Err(Error::from_reply(
-                        ErrorKind::Unsupported,
-                        "the server does not support VRFY",
-                        &reply,
-                    )),
-                    550 | 551 | 553 => Err(Error::from_reply(
-                        ErrorKind::RecipientsRejected,
-                        &format!("the server does not know <{address}>"),
-                        &reply,
-                    )),
-                    _ => Err(Error::from_reply(
-                        ErrorKind::Protocol,
-                        "unexpected reply to VRFY",
-                        &reply,
-                    )),
-                }
-            })
+            c.simple(SimpleCommand::Vrfy(address.to_string()))
+        })
+    }
+
+    /// ETRN (RFC 1985, connecting first if needed): asks the server to start
+    /// delivering the mail it queued for `node` (a domain, `@domain` for its
+    /// subdomains too, or `#queue`). 250 to 253 are success; `Unsupported` when the
+    /// server does not offer ETRN; `CommandRejected` when it refuses the node.
+    pub fn etrn(&mut self, node: &str) -> Result<Reply> {
+        self.operation(|c| {
+            check_line_value(node, "ETRN node", false)?;
+            if node.chars().any(char::is_whitespace) {
+                return Err(Error::invalid("ETRN node contains white space"));
+            }
+            c.simple(SimpleCommand::Etrn(node.to_string()))
         })
     }
 
     /// QUIT and close. Not connected: nothing to do.
     pub fn quit(&mut self) -> Result<()> {
         self.operation(|c| {
-            let Some(mut session) = c.session.take() else {
+            if c.conn.is_none() {
                 return Ok(());
-            };
-            c.cancel.set_socket(None);
-            let reply = session.command(&mut c.transcript, &Command::Quit, "sending QUIT");
-            drop(session);
-            match reply {
-                Ok(r) if r.code == 221 => Ok(()),
-                Ok(r) => Err(Error::from_reply(
-                    ErrorKind::Protocol,
-                    "unexpected reply to QUIT (the connection is closed anyway)",
-                    &r,
-                )),
-                Err(e) => Err(e),
             }
+            let result = c.simple(SimpleCommand::Quit);
+            c.conn = None;
+            result.map(drop)
         })
     }
 
     /// Whether the server advertised `keyword` in its last EHLO reply.
     pub fn has_extension(&self, keyword: &str) -> bool {
-        self.session.as_ref().is_some_and(|s| s.ext.has(keyword))
+        self.conn
+            .as_ref()
+            .is_some_and(|c| c.session.extensions().has(keyword))
     }
 
     /// Whether the open session is encrypted.
     pub fn is_tls(&self) -> bool {
-        self.session.as_ref().is_some_and(|s| s.is_tls())
+        self.conn.as_ref().is_some_and(Connection::is_tls)
     }
 
     /// The last reply received, or the one that caused the last failure.
@@ -593,6 +642,25 @@ impl Client {
     pub fn last_error(&self) -> Option<&Error> {
         self.last_error.as_ref()
     }
+}
+
+/// A message's envelope (with what its body needs) and its open body stream.
+fn prepare(message: &Message) -> Result<(Envelope, crate::message::MessageStream<'_>)> {
+    let envelope = message.envelope()?;
+    let stream = message.open()?;
+    let body = BodyInfo {
+        size: stream.total_len(),
+        eight_bit: stream.is_8bit(),
+        smtputf8: stream.needs_smtputf8(),
+    };
+    Ok((envelope.with_body(body), stream))
+}
+
+/// The single result of a one-message delivery.
+fn only(mut results: Vec<Result<Report>>) -> Result<Report> {
+    results
+        .pop()
+        .unwrap_or_else(|| Err(Error::protocol("no result for the message")))
 }
 
 /// The length of `data` once its line ends are CRLF (what SIZE declares).
@@ -610,22 +678,10 @@ fn crlf_len(data: &[u8]) -> u64 {
     total + buf.len() as u64
 }
 
-fn expect_positive(reply: &Reply, what: &str) -> Result<()> {
-    if reply.is_positive() {
-        Ok(())
-    } else {
-        Err(Error::from_reply(
-            ErrorKind::Protocol,
-            &format!("unexpected reply to {what}"),
-            reply,
-        ))
-    }
-}
-
 impl Drop for Client {
     /// Says QUIT politely when a session is open (errors are ignored).
     fn drop(&mut self) {
-        if self.session.is_some() {
+        if self.conn.is_some() {
             let _ = self.quit();
         }
     }

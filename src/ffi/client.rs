@@ -7,20 +7,18 @@
 //! touches the cancel handle and nothing else. No `&mut` to the whole handle exists.
 
 use super::handle::{
-    catch_panic, empty_c_str, guard, line_arg, null_arg, require, set_c_string, str_arg, write_out,
-    BoxCastPtr,
+    catch_panic, empty_c_str, guard, line_arg, null_arg, require, str_arg, write_out, BoxCastPtr,
+    Handle, Outcome,
 };
 use super::message::smtpc_message;
 use super::report::{smtpc_report, ReportHandle};
 use super::status::*;
 use crate::client::{CancelHandle, Client, Report, TlsMode};
 use crate::error::{Error, ErrorKind, Result};
-use std::ffi::CString;
+use crate::message::Message;
 use std::marker::{PhantomData, PhantomPinned};
 use std::os::raw::c_char;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 
 /// One SMTP session with one server: its options (TLS, credentials, timeouts,
@@ -70,25 +68,9 @@ impl BoxCastPtr for smtpc_client {
     type Rust = ClientHandle;
 }
 
-/// What a `*mut smtpc_client` points at.
-pub(crate) struct ClientHandle {
-    /// Cancels the operation in progress; the only field `smtpc_client_cancel` uses.
-    cancel: CancelHandle,
-    /// Set when a panic was caught; from then on only free is allowed.
-    poisoned: AtomicBool,
-    /// Everything else. Locked (without waiting) by every call but cancel.
-    state: Mutex<ClientState>,
-}
-
-/// The part of a client handle that calls change.
-struct ClientState {
-    client: Client,
-    last_reply_code: u32,
-    /// `smtpc_client_last_reply`; replaced only when its text changes.
-    last_reply: CString,
-    /// `smtpc_client_last_error`; replaced only when its text changes.
-    last_error: CString,
-}
+/// What a `*mut smtpc_client` points at: the client behind the handle's lock, and
+/// its cancel handle outside it (the only thing `smtpc_client_cancel` touches).
+pub(crate) type ClientHandle = Handle<Client, CancelHandle>;
 
 // The C API promises a client may move between threads and be cancelled from any
 // thread, and a message may be sent from several threads at once. Prove it.
@@ -100,120 +82,19 @@ const _: () = {
     send_sync::<ClientHandle>();
 };
 
-impl ClientHandle {
-    fn new(client: Client) -> ClientHandle {
-        ClientHandle {
-            cancel: client.cancel_handle(),
-            poisoned: AtomicBool::new(false),
-            state: Mutex::new(ClientState {
-                client,
-                last_reply_code: 0,
-                last_reply: CString::default(),
-                last_error: CString::default(),
-            }),
-        }
-    }
-
-    /// The state, or `None` while another call holds it (a second thread, or a
-    /// callback calling back into the same handle): never blocks, never deadlocks.
-    fn lock(&self) -> Option<MutexGuard<'_, ClientState>> {
-        match self.state.try_lock() {
-            Ok(state) => Some(state),
-            // Our own flag, not the mutex's, says whether the handle is usable.
-            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
-            Err(TryLockError::WouldBlock) => None,
-        }
-    }
-
-    fn is_poisoned(&self) -> bool {
-        self.poisoned.load(Ordering::Acquire)
-    }
-
-    fn poison(&self) {
-        self.poisoned.store(true, Ordering::Release);
-    }
-
-    /// Runs one call that may change the client: refuses on a poisoned or busy
-    /// handle, catches a panic (and poisons), and refreshes the getters' texts.
-    fn call(&self, func: &str, body: impl FnOnce(&mut Client) -> Result<()>) -> smtpc_status {
-        let Some(mut state) = self.lock() else {
-            return SMTPC_ERR_STATE;
-        };
-        if self.is_poisoned() {
-            state.record_unusable(func);
-            return SMTPC_ERR_STATE;
-        }
-        let outcome = catch_panic(|| {
-            let result = body(&mut state.client);
-            state.refresh(&result);
-            match result {
-                Ok(()) => SMTPC_OK,
-                Err(e) => e.status(),
-            }
-        });
-        outcome.unwrap_or_else(|| {
-            self.poison();
-            state.record_panic(func);
-            SMTPC_ERR_PANIC
-        })
-    }
-
-    /// Reads the state for a getter; `fallback` when the handle is busy or the
-    /// reader panics (which poisons the handle).
-    fn read<T>(&self, fallback: T, body: impl FnOnce(&ClientState) -> T) -> T {
-        let Some(state) = self.lock() else {
-            return fallback;
-        };
-        catch_panic(|| body(&state)).unwrap_or_else(|| {
-            self.poison();
-            fallback
-        })
-    }
-}
-
-impl ClientState {
-    /// Makes the getters describe the call that just ended: on failure its error
-    /// and the reply that caused it, on success the client's last reply.
-    fn refresh(&mut self, result: &Result<()>) {
-        let reply = match result {
-            Err(e) if e.reply().is_some() => e.reply(),
-            _ => self.client.last_reply(),
-        };
-        let (code, text) = match reply {
-            Some(reply) => (u32::from(reply.code), reply.wire_lines().join("\n")),
-            None => (0, String::new()),
-        };
-        let error = match result {
-            Err(e) => e.message(),
-            Ok(()) => self.client.last_error().map_or("", |e| e.message()),
-        };
-        let error = error.to_owned();
-        self.last_reply_code = code;
-        set_c_string(&mut self.last_reply, &text);
-        set_c_string(&mut self.last_error, &error);
-    }
-
-    fn record_panic(&mut self, func: &str) {
-        self.last_reply_code = 0;
-        set_c_string(&mut self.last_reply, "");
-        set_c_string(
-            &mut self.last_error,
-            &format!(
-                "{func}: internal error (a bug in smtpc was caught); this handle is now \
-                 unusable, only smtpc_client_free may be called on it"
-            ),
-        );
-    }
-
-    fn record_unusable(&mut self, func: &str) {
-        set_c_string(
-            &mut self.last_error,
-            &format!(
-                "{func}: this handle is unusable after an internal error; only \
-                 smtpc_client_free may be called on it"
-            ),
-        );
-    }
+/// Makes the getters describe the call that just ended: on failure its error
+/// and the reply that caused it, on success the client's last reply.
+fn refresh(client: &Client, result: &Result<()>, outcome: &mut Outcome) {
+    let reply = match result {
+        Err(e) if e.reply().is_some() => e.reply(),
+        Err(_) => None,
+        Ok(()) => client.last_reply(),
+    };
+    outcome.set_reply(reply);
+    outcome.set_error(match result {
+        Err(e) => e.message(),
+        Ok(()) => "",
+    });
 }
 
 /// The boundary of every client call that returns a status: NULL handle, panic,
@@ -229,7 +110,7 @@ pub(super) unsafe fn client_call(
     guard(SMTPC_ERR_PANIC, || {
         // SAFETY: forwarded contract.
         match unsafe { smtpc_client::try_ref(client) } {
-            Some(handle) => handle.call(func, body),
+            Some(handle) => handle.modify(func, body, refresh),
             None => SMTPC_ERR_NULL_ARGUMENT,
         }
     })
@@ -242,12 +123,12 @@ pub(super) unsafe fn client_call(
 unsafe fn client_read<T: Copy>(
     client: *const smtpc_client,
     fallback: T,
-    body: impl FnOnce(&ClientState) -> T,
+    body: impl FnOnce(&Client, &Outcome) -> T,
 ) -> T {
     guard(fallback, || {
         // SAFETY: forwarded contract.
         match unsafe { smtpc_client::try_ref(client) } {
-            Some(handle) => handle.read(fallback, body),
+            Some(handle) => handle.get(fallback, body),
             None => fallback,
         }
     })
@@ -282,12 +163,13 @@ pub unsafe extern "C" fn smtpc_client_new(
         })();
         match made {
             Ok(client) => {
-                let handle = smtpc_client::into_raw(ClientHandle::new(client));
+                let cancel = client.cancel_handle();
+                let handle = smtpc_client::into_raw(Handle::new(client, cancel));
                 // SAFETY: client_out was checked non-NULL; writable per contract.
                 unsafe { write_out(client_out, handle) };
                 SMTPC_OK
             }
-            Err(e) => e.status(),
+            Err(e) => status_of(&e),
         }
     })
 }
@@ -323,10 +205,9 @@ pub unsafe extern "C" fn smtpc_client_set_tls(
     // SAFETY: forwarded contract.
     unsafe {
         client_call(client, F, |c| {
-            let mode = TlsMode::from_u32(mode).ok_or_else(|| {
+            c.set_tls(tls_mode_from_c(mode).ok_or_else(|| {
                 Error::invalid(format!("{F}: mode {mode} is not an smtpc_tls_mode value"))
-            })?;
-            c.set_tls(mode)
+            })?)
         })
     }
 }
@@ -608,6 +489,149 @@ pub unsafe extern "C" fn smtpc_client_send_raw(
     }
 }
 
+/// Sends `count` messages over one session with one round trip per message: with
+/// PIPELINING each message's end of data goes in the same write as the next
+/// message's MAIL, RCPT and DATA; with CHUNKING each small message goes in a single
+/// write. Connects first if needed. Each message is sent exactly as
+/// `smtpc_client_send` would send it (its own envelope, DSN requests and report);
+/// the same message may appear several times.
+///
+/// `reports_out` may be NULL; otherwise it points at an array of `count` report
+/// pointers, and every element is set to a report the caller must release with
+/// `smtpc_report_free` (on every return except the argument errors, a busy or
+/// unusable client, and `SMTPC_ERR_PANIC`, which leave the array untouched). Each
+/// report's `smtpc_report_status` is that message's own result. A failure that
+/// ends the session — connection lost, timeout, `SMTPC_ERR_UNKNOWN_OUTCOME` (may
+/// have been delivered: do not resend blindly), cancel — stops the batch: that
+/// message reports it and every later one `SMTPC_ERR_NOT_SENT` (nothing of it was
+/// delivered; send it again). A refusal of one message (e.g. its sender or its
+/// data) does not stop the batch.
+///
+/// Returns `SMTPC_OK` when every message reached every recipient; otherwise the
+/// status of the first message that did not, with `smtpc_client_last_error` naming
+/// it ("message 3 of 10: ..."). `SMTPC_ERR_NULL_ARGUMENT` when `messages` or one
+/// of its elements is NULL, `SMTPC_ERR_INVALID_ARGUMENT` when `count` is 0,
+/// `SMTPC_ERR_STATE` when a message is being modified by another thread.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `messages` is NULL or points at `count`
+/// pointers, each NULL or a live message; `reports_out` is NULL or points at
+/// `count` writable report pointers.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_send_batch(
+    client: *mut smtpc_client,
+    messages: *const *const smtpc_message,
+    count: usize,
+    reports_out: *mut *mut smtpc_report,
+) -> smtpc_status {
+    const F: &str = "smtpc_client_send_batch";
+    // SAFETY: forwarded contract.
+    unsafe {
+        client_call(client, F, |c| {
+            if count == 0 {
+                return Err(Error::invalid(format!(
+                    "{F}: count is 0 (at least one message is needed)"
+                )));
+            }
+            require(messages, F, "messages")?;
+            // SAFETY: non-NULL with `count` elements (caller contract).
+            let pointers = std::slice::from_raw_parts(messages, count);
+            let handles = pointers
+                .iter()
+                .enumerate()
+                .map(|(i, &p)| {
+                    smtpc_message::try_ref(p).ok_or_else(|| null_arg(F, &format!("messages[{i}]")))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            // Every message is held for reading during the batch (other threads
+            // may send it too; none may modify it).
+            let guards = handles
+                .iter()
+                .map(|h| h.read_guard(F))
+                .collect::<Result<Vec<_>>>()?;
+            let list: Vec<&Message> = guards.iter().map(|g| &**g).collect();
+            let results = c.send_batch(&list);
+            if !reports_out.is_null() {
+                for (i, result) in results.iter().enumerate() {
+                    // SAFETY: `count` writable elements (caller contract).
+                    write_out(reports_out.add(i), ReportHandle::from_result(result));
+                }
+            }
+            match c.last_error() {
+                Some(e) => Err(e.clone()),
+                None => Ok(()),
+            }
+        })
+    }
+}
+
+/// Whether to use PIPELINING when the server offers it (default: true). Turn it off
+/// for a server that advertises PIPELINING but mishandles it (replies lost or out
+/// of order): every command then waits for its reply. Only while not connected.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_STATE`,
+/// `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `client` is NULL or a live handle from `smtpc_client_new`.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_set_pipelining(
+    client: *mut smtpc_client,
+    enabled: bool,
+) -> smtpc_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        client_call(client, "smtpc_client_set_pipelining", |c| {
+            c.set_pipelining(enabled)
+        })
+    }
+}
+
+/// Whether to use CHUNKING (RFC 3030 BDAT) when the server offers it (default:
+/// true). Turn it off for a server that advertises CHUNKING but mishandles it:
+/// messages then go with DATA. Only while not connected.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_STATE`,
+/// `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `client` is NULL or a live handle from `smtpc_client_new`.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_set_chunking(
+    client: *mut smtpc_client,
+    enabled: bool,
+) -> smtpc_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        client_call(client, "smtpc_client_set_chunking", |c| {
+            c.set_chunking(enabled)
+        })
+    }
+}
+
+/// Sends ETRN `node` (RFC 1985): asks the server to start delivering the mail it
+/// holds for `node` — a domain ("example.com"), "@example.com" for the domain and
+/// its subdomains, or "#queue" for a named queue. Connects first if needed. The
+/// answer is in `smtpc_client_last_reply` (250 queuing started, 251 no messages
+/// waiting, 252 pending, 253 with a count).
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_UNSUPPORTED` (the server does not offer ETRN;
+/// nothing is sent), `SMTPC_ERR_COMMAND_REJECTED` (the server refused the node,
+/// e.g. 458 or 459), `SMTPC_ERR_INVALID_ARGUMENT` (not UTF-8, CR/LF, white space),
+/// and the codes of `smtpc_client_noop`.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `node` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_etrn(
+    client: *mut smtpc_client,
+    node: *const c_char,
+) -> smtpc_status {
+    const F: &str = "smtpc_client_etrn";
+    // SAFETY: forwarded contract.
+    unsafe { client_call(client, F, |c| c.etrn(line_arg(node, F, "node")?).map(drop)) }
+}
+
 /// Sends NOOP (checks that the session is alive).
 ///
 /// Returns `SMTPC_OK`, `SMTPC_ERR_STATE` (not connected, busy or unusable),
@@ -688,7 +712,7 @@ pub unsafe extern "C" fn smtpc_client_cancel(client: *mut smtpc_client) {
         // SAFETY: forwarded contract. Only a shared reference is made, and only
         // the cancel handle (thread-safe by itself) is used: no lock, no waiting.
         if let Some(handle) = unsafe { smtpc_client::try_ref(client) } {
-            if catch_panic(|| handle.cancel.cancel()).is_none() {
+            if catch_panic(|| handle.shared().cancel()).is_none() {
                 handle.poison();
             }
         }
@@ -715,7 +739,7 @@ pub unsafe extern "C" fn smtpc_client_has_extension(
         let keyword = unsafe { str_arg(keyword, "smtpc_client_has_extension", "keyword") };
         match keyword {
             Ok(keyword) if !handle.is_poisoned() => {
-                handle.read(false, |s| s.client.has_extension(keyword))
+                handle.get(false, |c, _| c.has_extension(keyword))
             }
             _ => false,
         }
@@ -730,7 +754,7 @@ pub unsafe extern "C" fn smtpc_client_has_extension(
 #[no_mangle]
 pub unsafe extern "C" fn smtpc_client_last_reply_code(client: *const smtpc_client) -> u32 {
     // SAFETY: forwarded contract.
-    unsafe { client_read(client, 0, |s| s.last_reply_code) }
+    unsafe { client_read(client, 0, |_, o| o.reply_code) }
 }
 
 /// The full text of the last reply as on the wire, one "CODE text" line per reply
@@ -747,7 +771,23 @@ pub unsafe extern "C" fn smtpc_client_last_reply_code(client: *const smtpc_clien
 #[no_mangle]
 pub unsafe extern "C" fn smtpc_client_last_reply(client: *const smtpc_client) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { client_read(client, empty_c_str(), |s| s.last_reply.as_ptr()) }
+    unsafe { client_read(client, empty_c_str(), |_, o| o.reply.as_ptr()) }
+}
+
+/// The RFC 3463 enhanced status code of the last reply (the one
+/// `smtpc_client_last_reply` shows), e.g. "5.7.8", or "" when it had none. With
+/// `smtpc_client_last_reply_code` it tells a temporary failure from a permanent one
+/// (see `smtpc_reply_is_temporary`). Never NULL; valid like
+/// `smtpc_client_last_reply`.
+///
+/// # Safety
+/// `client` is NULL or a live handle from `smtpc_client_new`.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_client_last_reply_enhanced(
+    client: *const smtpc_client,
+) -> *const c_char {
+    // SAFETY: forwarded contract.
+    unsafe { client_read(client, empty_c_str(), |_, o| o.reply_enhanced.as_ptr()) }
 }
 
 /// A human-readable description of the last failure, with context (which function
@@ -762,7 +802,18 @@ pub unsafe extern "C" fn smtpc_client_last_reply(client: *const smtpc_client) ->
 #[no_mangle]
 pub unsafe extern "C" fn smtpc_client_last_error(client: *const smtpc_client) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { client_read(client, empty_c_str(), |s| s.last_error.as_ptr()) }
+    unsafe { client_read(client, empty_c_str(), |_, o| o.error.as_ptr()) }
+}
+
+/// The TLS mode of a C value, `None` for an unknown number.
+fn tls_mode_from_c(mode: smtpc_tls_mode) -> Option<TlsMode> {
+    match mode {
+        SMTPC_TLS_NONE => Some(TlsMode::None),
+        SMTPC_TLS_STARTTLS_OPPORTUNISTIC => Some(TlsMode::StartTlsOpportunistic),
+        SMTPC_TLS_STARTTLS => Some(TlsMode::StartTls),
+        SMTPC_TLS_IMPLICIT => Some(TlsMode::Implicit),
+        _ => None,
+    }
 }
 
 /// The `recipients` array of `smtpc_client_send_raw` as string slices.
@@ -806,7 +857,7 @@ unsafe fn deliver_report(report_out: *mut *mut smtpc_report, result: Result<Repo
         return outcome;
     }
     let handle = match (report, &outcome) {
-        (Some(report), _) => ReportHandle::into_c(&report),
+        (Some(report), outcome) => ReportHandle::into_c(&report, outcome.as_ref().err()),
         (None, Err(e)) if is_argument_error(e) => return outcome,
         (None, _) => std::ptr::null_mut(),
     };
@@ -851,9 +902,11 @@ mod tests {
         let client = new_handle();
         // SAFETY: live handle.
         let handle = unsafe { smtpc_client::try_ref(client) }.unwrap();
-        let status = handle.call("test_fn", |_| -> Result<()> {
-            panic!("deliberate test panic")
-        });
+        let status = handle.modify(
+            "test_fn",
+            |_| -> Result<()> { panic!("deliberate test panic") },
+            refresh,
+        );
         assert_eq!(status, SMTPC_ERR_PANIC);
         assert!(last_error(client).contains("test_fn: internal error"));
         // SAFETY: live handle.
@@ -877,13 +930,20 @@ mod tests {
         let client = new_handle();
         // SAFETY: live handle.
         let handle = unsafe { smtpc_client::try_ref(client) }.unwrap();
-        let held = handle.lock();
-        assert!(held.is_some());
-        // SAFETY: live handle.
-        assert_eq!(unsafe { smtpc_client_noop(client) }, SMTPC_ERR_STATE);
-        // SAFETY: live handle.
-        assert_eq!(unsafe { smtpc_client_last_reply_code(client) }, 0);
-        drop(held);
+        // A call in progress (the modify below) holds the handle: a second call,
+        // as from a callback or another thread, is refused at once.
+        let status = handle.modify(
+            "test",
+            |_| {
+                // SAFETY: live handle.
+                assert_eq!(unsafe { smtpc_client_noop(client) }, SMTPC_ERR_STATE);
+                // SAFETY: live handle.
+                assert_eq!(unsafe { smtpc_client_last_reply_code(client) }, 0);
+                Ok(())
+            },
+            refresh,
+        );
+        assert_eq!(status, SMTPC_OK);
         // SAFETY: live handle, not used afterwards.
         unsafe { smtpc_client_free(client) };
     }

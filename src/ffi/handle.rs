@@ -4,10 +4,14 @@
 //! Nothing in this file is visible in the C header (no `pub` items reach cbindgen):
 //! it is the one place where raw pointers are cast and where `catch_unwind` is used.
 
+use super::status::{smtpc_status, status_of, SMTPC_ERR_PANIC, SMTPC_ERR_STATE, SMTPC_OK};
 use crate::error::{Error, ErrorKind, Result};
+use crate::protocol::reply::Reply;
 use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, TryLockError};
 
 /// Runs `body` and reports whether it panicked. This is the only `catch_unwind` of
 /// the crate: every export runs its body through it (directly, through [`guard`], or
@@ -66,6 +70,181 @@ pub(crate) trait BoxCastPtr: Sized {
             drop(unsafe { Box::from_raw(ptr.cast::<Self::Rust>()) });
         }
     }
+}
+
+/// What the getters of a handle describe: the last call's failure and the reply
+/// that caused it (or the last reply), as the C strings they return.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    pub(crate) error: CString,
+    pub(crate) reply_code: u32,
+    pub(crate) reply: CString,
+    pub(crate) reply_enhanced: CString,
+}
+
+impl Outcome {
+    /// Sets the error text ("" after a success).
+    pub(crate) fn set_error(&mut self, text: &str) {
+        set_c_string(&mut self.error, text);
+    }
+
+    /// Sets the reply the getters show (none: code 0, empty texts).
+    pub(crate) fn set_reply(&mut self, reply: Option<&Reply>) {
+        let (code, text, enhanced) = match reply {
+            Some(r) => (
+                u32::from(r.code),
+                r.wire_lines().join("\n"),
+                r.enhanced.map(|e| e.to_string()).unwrap_or_default(),
+            ),
+            None => (0, String::new(), String::new()),
+        };
+        self.reply_code = code;
+        set_c_string(&mut self.reply, &text);
+        set_c_string(&mut self.reply_enhanced, &enhanced);
+    }
+}
+
+/// What a C handle points at: the Rust value behind a lock, the poison flag set by
+/// a caught panic, the last outcome for the getters, and `S`, the part other threads
+/// may use without the lock (the client's cancel handle).
+///
+/// Calls never wait for the lock: a call on a handle that another call is using (a
+/// second thread, or a callback calling back in) fails with `SMTPC_ERR_STATE`.
+pub(crate) struct Handle<T, S = ()> {
+    shared: S,
+    poisoned: AtomicBool,
+    value: RwLock<T>,
+    outcome: Mutex<Outcome>,
+}
+
+impl<T, S> Handle<T, S> {
+    pub(crate) fn new(value: T, shared: S) -> Handle<T, S> {
+        Handle {
+            shared,
+            poisoned: AtomicBool::new(false),
+            value: RwLock::new(value),
+            outcome: Mutex::new(Outcome::default()),
+        }
+    }
+
+    /// The part usable without the lock.
+    pub(crate) fn shared(&self) -> &S {
+        &self.shared
+    }
+
+    pub(crate) fn is_poisoned(&self) -> bool {
+        self.poisoned.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn poison(&self) {
+        self.poisoned.store(true, Ordering::Release);
+    }
+
+    fn outcome(&self) -> MutexGuard<'_, Outcome> {
+        // Our own flag, not the mutex's, says whether the handle is usable.
+        self.outcome.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A call that may change the value: refused (`SMTPC_ERR_STATE`) on a busy or
+    /// unusable handle; `body` runs inside the panic boundary (a panic poisons the
+    /// handle) and `record` then sets the outcome from the value and the result.
+    pub(crate) fn modify(
+        &self,
+        func: &str,
+        body: impl FnOnce(&mut T) -> Result<()>,
+        record: impl FnOnce(&T, &Result<()>, &mut Outcome),
+    ) -> smtpc_status {
+        let mut value = match self.value.try_write() {
+            Ok(value) => value,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return SMTPC_ERR_STATE,
+        };
+        if self.is_poisoned() {
+            self.outcome().set_error(&unusable(func));
+            return SMTPC_ERR_STATE;
+        }
+        let status = catch_panic(|| {
+            let result = body(&mut value);
+            record(&value, &result, &mut self.outcome());
+            match result {
+                Ok(()) => SMTPC_OK,
+                Err(e) => status_of(&e),
+            }
+        });
+        status.unwrap_or_else(|| {
+            self.poison();
+            let mut outcome = self.outcome();
+            outcome.set_reply(None);
+            outcome.set_error(&format!(
+                "{func}: internal error (a bug in smtpc was caught); this handle is now \
+                 unusable, only its _free function may be called on it"
+            ));
+            SMTPC_ERR_PANIC
+        })
+    }
+
+    /// A call that only reads the value (several may run at once): a STATE error
+    /// naming `func` when the value is being modified or the handle is unusable. A
+    /// panic in `body` poisons the handle and goes on to the caller's boundary.
+    pub(crate) fn read<R>(&self, func: &str, body: impl FnOnce(&T) -> Result<R>) -> Result<R> {
+        let value = self.read_guard(func)?;
+        match catch_panic(|| body(&value)) {
+            Some(result) => result,
+            None => {
+                self.poison();
+                // Re-raise so the caller's own handle is poisoned too: the panic may
+                // have left it mid-operation.
+                std::panic::resume_unwind(Box::new("panic while reading a handle"))
+            }
+        }
+    }
+
+    /// The value held for reading until the guard is dropped (for a call that uses
+    /// several handles at once); a STATE error as [`Handle::read`].
+    pub(crate) fn read_guard(&self, func: &str) -> Result<RwLockReadGuard<'_, T>> {
+        let value = match self.value.try_read() {
+            Ok(value) => value,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                return Err(Error::new(
+                    ErrorKind::State,
+                    format!("{func}: the handle is being used by another call"),
+                ))
+            }
+        };
+        if self.is_poisoned() {
+            return Err(Error::new(ErrorKind::State, unusable(func)));
+        }
+        Ok(value)
+    }
+
+    /// Records the outcome of a read-only call (e.g. writing a message to a file).
+    pub(crate) fn record(&self, record: impl FnOnce(&mut Outcome)) {
+        record(&mut self.outcome());
+    }
+
+    /// A getter: `fallback` while another call holds the handle or when the getter
+    /// panics (which poisons the handle).
+    pub(crate) fn get<R>(&self, fallback: R, body: impl FnOnce(&T, &Outcome) -> R) -> R
+    where
+        R: Copy,
+    {
+        let Ok(value) = self.value.try_read() else {
+            return fallback;
+        };
+        let outcome = self.outcome();
+        catch_panic(|| body(&value, &outcome)).unwrap_or_else(|| {
+            self.poison();
+            fallback
+        })
+    }
+}
+
+fn unusable(func: &str) -> String {
+    format!(
+        "{func}: this handle is unusable after an internal error; only its _free function \
+         may be called on it"
+    )
 }
 
 /// Writes `value` through an out-parameter the caller has already checked for NULL.
@@ -210,7 +389,6 @@ pub(crate) fn set_c_string(slot: &mut CString, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ffi::status::{SMTPC_ERR_PANIC, SMTPC_OK};
 
     #[test]
     fn guard_maps_a_panic_to_its_default() {

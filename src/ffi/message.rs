@@ -5,16 +5,16 @@
 //! while a builder call (a writer) can never race with them.
 
 use super::handle::{
-    bytes_arg, catch_panic, guard, line_arg, opt_line_arg, require, str_arg, write_out, BoxCastPtr,
+    bytes_arg, catch_panic, empty_c_str, guard, line_arg, opt_line_arg, require, str_arg,
+    write_out, BoxCastPtr, Handle, Outcome,
 };
 use super::status::*;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::message::Message;
+use crate::protocol::dsn::{DsnReturn, Notify};
 use std::marker::{PhantomData, PhantomPinned};
 use std::os::raw::c_char;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{RwLock, TryLockError};
 
 /// A mail being built: From, To/Cc/Bcc, Reply-To, Subject, custom headers, a
 /// text and/or HTML body, attachments and inline parts.
@@ -34,7 +34,9 @@ use std::sync::{RwLock, TryLockError};
 /// - content: smtpc_message_set_subject, smtpc_message_set_text,
 ///   smtpc_message_set_html, smtpc_message_add_header, smtpc_message_attach_file,
 ///   smtpc_message_attach_data, smtpc_message_embed_file
+/// - delivery status notifications: smtpc_message_set_dsn, smtpc_message_set_dsn_notify
 /// - output: smtpc_message_write_file (sending: smtpc_client_send)
+/// - getter: smtpc_message_last_error
 pub struct smtpc_message {
     _private: [u8; 0],
     _not_send_sync_unpin: PhantomData<(*mut u8, PhantomPinned)>,
@@ -44,12 +46,10 @@ impl BoxCastPtr for smtpc_message {
     type Rust = MessageHandle;
 }
 
-/// What a `*mut smtpc_message` points at.
-pub(crate) struct MessageHandle {
-    /// Set when a panic was caught; from then on only free is allowed.
-    poisoned: AtomicBool,
-    message: RwLock<Message>,
-}
+/// What a `*mut smtpc_message` points at: the message behind a reader-writer
+/// lock, so that several clients on several threads may send it at once (readers)
+/// while a builder call (a writer) can never race with them.
+pub(crate) type MessageHandle = Handle<Message>;
 
 // Several threads may send one message at once (see smtpc_message).
 const _: () = {
@@ -58,72 +58,9 @@ const _: () = {
     send_sync::<MessageHandle>();
 };
 
-impl MessageHandle {
-    fn is_poisoned(&self) -> bool {
-        self.poisoned.load(Ordering::Acquire)
-    }
-
-    fn poison(&self) {
-        self.poisoned.store(true, Ordering::Release);
-    }
-
-    /// Runs a builder call: refuses on a poisoned or busy message, catches a panic
-    /// (and poisons).
-    fn modify(&self, body: impl FnOnce(&mut Message) -> Result<()>) -> smtpc_status {
-        let mut message = match self.message.try_write() {
-            Ok(message) => message,
-            // Our own flag, not the lock's, says whether the message is usable.
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => return SMTPC_ERR_STATE,
-        };
-        if self.is_poisoned() {
-            return SMTPC_ERR_STATE;
-        }
-        match catch_panic(|| body(&mut message)) {
-            Some(Ok(())) => SMTPC_OK,
-            Some(Err(e)) => e.status(),
-            None => {
-                self.poison();
-                SMTPC_ERR_PANIC
-            }
-        }
-    }
-
-    /// Lends the message for reading (sending, writing) to `body`; fails with a
-    /// STATE error naming `func` when the message is being modified or unusable.
-    /// A panic in `body` poisons the message and is passed on to the caller's
-    /// boundary.
-    pub(crate) fn read<T>(
-        &self,
-        func: &str,
-        body: impl FnOnce(&Message) -> Result<T>,
-    ) -> Result<T> {
-        let message = match self.message.try_read() {
-            Ok(message) => message,
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => {
-                return Err(Error::new(
-                    ErrorKind::State,
-                    format!("{func}: the message is being modified by another call"),
-                ))
-            }
-        };
-        if self.is_poisoned() {
-            return Err(Error::new(
-                ErrorKind::State,
-                format!("{func}: the message is unusable after an internal error"),
-            ));
-        }
-        match catch_panic(|| body(&message)) {
-            Some(result) => result,
-            None => {
-                self.poison();
-                // Re-raise so the caller's handle is poisoned too: the panic may
-                // have left it mid-operation.
-                std::panic::resume_unwind(Box::new("panic while reading a message"))
-            }
-        }
-    }
+/// Makes `smtpc_message_last_error` describe the call that just ended.
+fn record_error<T>(result: &Result<T>, outcome: &mut Outcome) {
+    outcome.set_error(result.as_ref().err().map_or("", Error::message));
 }
 
 /// The boundary of every builder call: NULL handle, panic, poisoned or busy
@@ -133,12 +70,15 @@ impl MessageHandle {
 /// `message` is NULL or a live handle from `smtpc_message_new`.
 unsafe fn message_call(
     message: *mut smtpc_message,
+    func: &str,
     body: impl FnOnce(&mut Message) -> Result<()>,
 ) -> smtpc_status {
     guard(SMTPC_ERR_PANIC, || {
         // SAFETY: forwarded contract.
         match unsafe { smtpc_message::try_ref(message) } {
-            Some(handle) => handle.modify(body),
+            Some(handle) => handle.modify(func, body, |_, result, outcome| {
+                record_error(result, outcome)
+            }),
             None => SMTPC_ERR_NULL_ARGUMENT,
         }
     })
@@ -157,12 +97,9 @@ unsafe fn message_call(
 pub unsafe extern "C" fn smtpc_message_new(message_out: *mut *mut smtpc_message) -> smtpc_status {
     guard(SMTPC_ERR_PANIC, || {
         if let Err(e) = require(message_out, "smtpc_message_new", "message_out") {
-            return e.status();
+            return status_of(&e);
         }
-        let handle = MessageHandle {
-            poisoned: AtomicBool::new(false),
-            message: RwLock::new(Message::new()),
-        };
+        let handle: MessageHandle = Handle::new(Message::new(), ());
         // SAFETY: checked non-NULL; writable per contract.
         unsafe { write_out(message_out, smtpc_message::into_raw(handle)) };
         SMTPC_OK
@@ -193,7 +130,7 @@ unsafe fn address_call(
 ) -> smtpc_status {
     // SAFETY: forwarded contract.
     unsafe {
-        message_call(m, |msg| {
+        message_call(m, func, |msg| {
             let name = opt_line_arg(name, func, "name")?;
             let address = line_arg(address, func, "address")?;
             set(msg, name, address)
@@ -309,7 +246,11 @@ pub unsafe extern "C" fn smtpc_message_set_subject(
 ) -> smtpc_status {
     const F: &str = "smtpc_message_set_subject";
     // SAFETY: forwarded contract.
-    unsafe { message_call(m, |msg| msg.set_subject(line_arg(subject, F, "subject")?)) }
+    unsafe {
+        message_call(m, F, |msg| {
+            msg.set_subject(line_arg(subject, F, "subject")?)
+        })
+    }
 }
 
 /// Sets the text/plain body (UTF-8; any line ends, sent as CRLF).
@@ -326,7 +267,7 @@ pub unsafe extern "C" fn smtpc_message_set_text(
 ) -> smtpc_status {
     const F: &str = "smtpc_message_set_text";
     // SAFETY: forwarded contract.
-    unsafe { message_call(m, |msg| msg.set_text(str_arg(text, F, "text")?)) }
+    unsafe { message_call(m, F, |msg| msg.set_text(str_arg(text, F, "text")?)) }
 }
 
 /// Sets the text/html body (UTF-8). With a text body too, the message is
@@ -341,7 +282,7 @@ pub unsafe extern "C" fn smtpc_message_set_html(
 ) -> smtpc_status {
     const F: &str = "smtpc_message_set_html";
     // SAFETY: forwarded contract.
-    unsafe { message_call(m, |msg| msg.set_html(str_arg(html, F, "html")?)) }
+    unsafe { message_call(m, F, |msg| msg.set_html(str_arg(html, F, "html")?)) }
 }
 
 /// Adds a custom header. `name` must be a valid field name (printable ASCII, no
@@ -364,7 +305,7 @@ pub unsafe extern "C" fn smtpc_message_add_header(
     const F: &str = "smtpc_message_add_header";
     // SAFETY: forwarded contract.
     unsafe {
-        message_call(m, |msg| {
+        message_call(m, F, |msg| {
             let name = line_arg(name, F, "name")?;
             let value = line_arg(value, F, "value")?;
             msg.add_header(name, value)
@@ -395,7 +336,7 @@ pub unsafe extern "C" fn smtpc_message_attach_file(
     const F: &str = "smtpc_message_attach_file";
     // SAFETY: forwarded contract.
     unsafe {
-        message_call(m, |msg| {
+        message_call(m, F, |msg| {
             let path = str_arg(path, F, "path")?;
             let filename = opt_line_arg(filename, F, "filename")?;
             let content_type = opt_line_arg(content_type, F, "content_type")?;
@@ -425,7 +366,7 @@ pub unsafe extern "C" fn smtpc_message_attach_data(
     const F: &str = "smtpc_message_attach_data";
     // SAFETY: forwarded contract.
     unsafe {
-        message_call(m, |msg| {
+        message_call(m, F, |msg| {
             let data = bytes_arg(data, len, F, "data")?;
             let filename = opt_line_arg(filename, F, "filename")?;
             let content_type = opt_line_arg(content_type, F, "content_type")?;
@@ -453,7 +394,7 @@ pub unsafe extern "C" fn smtpc_message_embed_file(
     const F: &str = "smtpc_message_embed_file";
     // SAFETY: forwarded contract.
     unsafe {
-        message_call(m, |msg| {
+        message_call(m, F, |msg| {
             let path = str_arg(path, F, "path")?;
             let content_id = line_arg(content_id, F, "content_id")?;
             let content_type = opt_line_arg(content_type, F, "content_type")?;
@@ -490,12 +431,136 @@ pub unsafe extern "C" fn smtpc_message_write_file(
             handle.read(F, |msg| msg.write_file(Path::new(path)))
         });
         match result {
-            Some(Ok(())) => SMTPC_OK,
-            Some(Err(e)) => e.status(),
+            Some(result) => {
+                handle.record(|outcome| record_error(&result, outcome));
+                result.map_or_else(|e| status_of(&e), |()| SMTPC_OK)
+            }
             None => {
                 handle.poison();
                 SMTPC_ERR_PANIC
             }
+        }
+    })
+}
+
+/// What a failure report (DSN, RFC 3461) returns of the message: one of the
+/// `SMTPC_DSN_RET_*` values.
+pub type smtpc_dsn_ret = u32;
+
+/// The server decides (no RET parameter).
+pub const SMTPC_DSN_RET_DEFAULT: smtpc_dsn_ret = 0;
+/// The whole message (`RET=FULL`).
+pub const SMTPC_DSN_RET_FULL: smtpc_dsn_ret = 1;
+/// Only its headers (`RET=HDRS`).
+pub const SMTPC_DSN_RET_HDRS: smtpc_dsn_ret = 2;
+
+/// When a recipient's server should send a delivery status notification: 0 (the
+/// server decides: no NOTIFY parameter), `SMTPC_DSN_NOTIFY_NEVER`, or any
+/// combination of `SMTPC_DSN_NOTIFY_SUCCESS`, `_FAILURE` and `_DELAY`.
+pub type smtpc_dsn_notify = u32;
+
+/// Report the delivery.
+pub const SMTPC_DSN_NOTIFY_SUCCESS: smtpc_dsn_notify = 1;
+/// Report a failure.
+pub const SMTPC_DSN_NOTIFY_FAILURE: smtpc_dsn_notify = 2;
+/// Report a long delay.
+pub const SMTPC_DSN_NOTIFY_DELAY: smtpc_dsn_notify = 4;
+/// Never report (not combinable with the others).
+pub const SMTPC_DSN_NOTIFY_NEVER: smtpc_dsn_notify = 8;
+
+/// Asks for delivery status notifications (DSN, RFC 3461) for this message: `ret`
+/// (an `SMTPC_DSN_RET_*` value) says what a failure report returns of the message;
+/// `envid` (may be NULL) is an identifier of your choice that every report quotes
+/// (printable ASCII, at most 100 characters; sent xtext-encoded). When the server
+/// does not offer DSN, a send goes on without the DSN parameters and says so in
+/// the log; with `required` true it fails with `SMTPC_ERR_UNSUPPORTED` before
+/// anything is sent instead. Per-recipient requests: `smtpc_message_set_dsn_notify`.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT` (an
+/// unknown `ret`, or `envid` not printable ASCII or too long), `SMTPC_ERR_STATE`,
+/// `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `m` is NULL or a live message; `envid` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_set_dsn(
+    m: *mut smtpc_message,
+    ret: smtpc_dsn_ret,
+    envid: *const c_char,
+    required: bool,
+) -> smtpc_status {
+    const F: &str = "smtpc_message_set_dsn";
+    // SAFETY: forwarded contract.
+    unsafe {
+        message_call(m, F, |msg| {
+            let ret = match ret {
+                SMTPC_DSN_RET_DEFAULT => None,
+                SMTPC_DSN_RET_FULL => Some(DsnReturn::Full),
+                SMTPC_DSN_RET_HDRS => Some(DsnReturn::Headers),
+                _ => {
+                    return Err(Error::invalid(format!(
+                        "{F}: ret {ret} is not an smtpc_dsn_ret value"
+                    )))
+                }
+            };
+            let envid = opt_line_arg(envid, F, "envid")?;
+            msg.set_dsn(ret, envid, required).map_err(|e| e.context(F))
+        })
+    }
+}
+
+/// Sets when the server should report on a recipient (`notify`, a combination of
+/// `SMTPC_DSN_NOTIFY_*`, or 0 for the server's default) and, optionally, the
+/// original recipient address the report should quote (`orcpt`, the ORCPT
+/// parameter; sent as `rfc822;` xtext, or `utf-8;` for a non-ASCII address). With
+/// `address` NULL, `notify` applies to every recipient without a setting of its
+/// own (and `orcpt` must be NULL); otherwise `address` must be a recipient already
+/// added with `smtpc_message_add_to`, `_add_cc` or `_add_bcc`.
+///
+/// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
+/// (unknown flags, NEVER combined with another flag, an address that is not a
+/// recipient, a malformed `orcpt`, not UTF-8, CR/LF), `SMTPC_ERR_STATE`,
+/// `SMTPC_ERR_PANIC`.
+///
+/// # Safety
+/// `m` is NULL or a live message; `address` and `orcpt` are NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_set_dsn_notify(
+    m: *mut smtpc_message,
+    address: *const c_char,
+    notify: smtpc_dsn_notify,
+    orcpt: *const c_char,
+) -> smtpc_status {
+    const F: &str = "smtpc_message_set_dsn_notify";
+    // SAFETY: forwarded contract.
+    unsafe {
+        message_call(m, F, |msg| {
+            let address = opt_line_arg(address, F, "address")?;
+            let orcpt = opt_line_arg(orcpt, F, "orcpt")?;
+            let notify = Notify::from_bits(notify).map_err(|e| e.context(F))?;
+            msg.set_dsn_notify(address, notify, orcpt)
+                .map_err(|e| e.context(F))
+        })
+    }
+}
+
+/// A human-readable description of why the last call on this message failed, with
+/// context (which function, which argument — never a secret value); "" after a
+/// successful call, or for NULL. Calls that send the message report on the client
+/// instead (`smtpc_client_last_error`). Never NULL.
+///
+/// The string belongs to the message: valid until the next call that changes
+/// this message (a builder call or `smtpc_message_write_file`) or its free.
+///
+/// # Safety
+/// `m` is NULL or a live message.
+#[no_mangle]
+pub unsafe extern "C" fn smtpc_message_last_error(m: *const smtpc_message) -> *const c_char {
+    guard(empty_c_str(), || {
+        // SAFETY: forwarded contract.
+        match unsafe { smtpc_message::try_ref(m) } {
+            Some(handle) => handle.get(empty_c_str(), |_, outcome| outcome.error.as_ptr()),
+            None => empty_c_str(),
         }
     })
 }
@@ -516,14 +581,18 @@ mod tests {
         let m = new_handle();
         // SAFETY: live handle.
         let handle = unsafe { smtpc_message::try_ref(m) }.unwrap();
-        let status = handle.modify(|_| -> Result<()> { panic!("deliberate test panic") });
+        let status = handle.modify(
+            "test",
+            |_| -> Result<()> { panic!("deliberate test panic") },
+            |_, _, _| {},
+        );
         assert_eq!(status, SMTPC_ERR_PANIC);
         let subject = b"hello\0";
         // SAFETY: live handle, NUL-terminated string.
         let status = unsafe { smtpc_message_set_subject(m, subject.as_ptr().cast()) };
         assert_eq!(status, SMTPC_ERR_STATE);
         let e = handle.read("smtpc_client_send", |_| Ok(())).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::State);
+        assert_eq!(e.kind(), crate::error::ErrorKind::State);
         assert!(e.message().contains("unusable"), "{}", e.message());
         // SAFETY: live handle, not used afterwards.
         unsafe { smtpc_message_free(m) };

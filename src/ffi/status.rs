@@ -1,5 +1,7 @@
-//! Status codes, their static texts, and the library version.
+//! Status codes, their static texts, the one mapping from error kinds to them,
+//! reply-code helpers, and the library version.
 
+use crate::error::{Error, ErrorKind};
 use std::os::raw::c_char;
 
 /// The result of every fallible smtpc function: `SMTPC_OK` (0) or an
@@ -52,6 +54,12 @@ pub const SMTPC_ERR_MESSAGE_TOO_BIG: smtpc_status = 54;
 pub const SMTPC_ERR_UNKNOWN_OUTCOME: smtpc_status = 55;
 /// The server lacks an extension this operation needs (e.g. SMTPUTF8).
 pub const SMTPC_ERR_UNSUPPORTED: smtpc_status = 56;
+/// A batch stopped before this message was sent: nothing of it was delivered
+/// (`smtpc_client_send_batch`).
+pub const SMTPC_ERR_NOT_SENT: smtpc_status = 57;
+/// The server refused a command (e.g. `smtpc_client_etrn` for a node it does not
+/// serve); `smtpc_client_last_reply` says why.
+pub const SMTPC_ERR_COMMAND_REJECTED: smtpc_status = 58;
 /// An attachment or output file could not be read or written.
 pub const SMTPC_ERR_FILE: smtpc_status = 60;
 /// Cancelled by `smtpc_client_cancel` or a callback.
@@ -94,12 +102,67 @@ pub extern "C" fn smtpc_status_str(status: smtpc_status) -> *const c_char {
             b"the connection failed after the message was sent: it may have been delivered\0"
         }
         SMTPC_ERR_UNSUPPORTED => b"the server lacks an extension this operation needs\0",
+        SMTPC_ERR_NOT_SENT => b"not sent: the batch stopped before this message\0",
+        SMTPC_ERR_COMMAND_REJECTED => b"the server refused the command\0",
         SMTPC_ERR_FILE => b"an attachment or output file could not be read or written\0",
         SMTPC_ERR_CANCELLED => b"cancelled\0",
         SMTPC_ERR_PANIC => b"internal error (a bug in smtpc); the handle is unusable\0",
         _ => b"unknown status\0",
     };
     text.as_ptr().cast()
+}
+
+/// The status of an error kind. This is the only place that maps errors to C
+/// status numbers.
+pub(crate) fn kind_status(kind: ErrorKind) -> smtpc_status {
+    match kind {
+        ErrorKind::NullArgument => SMTPC_ERR_NULL_ARGUMENT,
+        ErrorKind::InvalidArgument => SMTPC_ERR_INVALID_ARGUMENT,
+        ErrorKind::State => SMTPC_ERR_STATE,
+        ErrorKind::Dns => SMTPC_ERR_DNS,
+        ErrorKind::Connect => SMTPC_ERR_CONNECT,
+        ErrorKind::Timeout => SMTPC_ERR_TIMEOUT,
+        ErrorKind::ConnectionLost => SMTPC_ERR_CONNECTION_LOST,
+        ErrorKind::Io => SMTPC_ERR_IO,
+        ErrorKind::Tls => SMTPC_ERR_TLS,
+        ErrorKind::TlsUnavailable => SMTPC_ERR_TLS_UNAVAILABLE,
+        ErrorKind::Protocol => SMTPC_ERR_PROTOCOL,
+        ErrorKind::GreetingRejected => SMTPC_ERR_GREETING_REJECTED,
+        ErrorKind::AuthFailed => SMTPC_ERR_AUTH_FAILED,
+        ErrorKind::AuthUnavailable => SMTPC_ERR_AUTH_UNAVAILABLE,
+        ErrorKind::SenderRejected => SMTPC_ERR_SENDER_REJECTED,
+        ErrorKind::RecipientsRejected => SMTPC_ERR_RECIPIENTS_REJECTED,
+        ErrorKind::Partial => SMTPC_ERR_PARTIAL,
+        ErrorKind::MessageRejected => SMTPC_ERR_MESSAGE_REJECTED,
+        ErrorKind::MessageTooBig => SMTPC_ERR_MESSAGE_TOO_BIG,
+        ErrorKind::UnknownOutcome => SMTPC_ERR_UNKNOWN_OUTCOME,
+        ErrorKind::Unsupported => SMTPC_ERR_UNSUPPORTED,
+        ErrorKind::NotSent => SMTPC_ERR_NOT_SENT,
+        ErrorKind::CommandRejected => SMTPC_ERR_COMMAND_REJECTED,
+        ErrorKind::File => SMTPC_ERR_FILE,
+        ErrorKind::Cancelled => SMTPC_ERR_CANCELLED,
+        ErrorKind::Panic => SMTPC_ERR_PANIC,
+    }
+}
+
+/// The status of an error.
+pub(crate) fn status_of(error: &Error) -> smtpc_status {
+    kind_status(error.kind())
+}
+
+/// Whether an SMTP reply code is a temporary failure (4xx: the same thing may work
+/// later, e.g. 421, 450, 451, 452), such as `smtpc_client_last_reply_code` or a
+/// recipient's code in a report returns. False for 0 and every other code.
+#[no_mangle]
+pub extern "C" fn smtpc_reply_is_temporary(code: u32) -> bool {
+    u16::try_from(code).is_ok_and(crate::protocol::rules::is_temporary)
+}
+
+/// Whether an SMTP reply code is a permanent failure (5xx: sending the same thing
+/// again will fail again, e.g. 550, 554). False for 0 and every other code.
+#[no_mangle]
+pub extern "C" fn smtpc_reply_is_permanent(code: u32) -> bool {
+    u16::try_from(code).is_ok_and(crate::protocol::rules::is_permanent)
 }
 
 /// The library's version as "MAJOR.MINOR.PATCH" (static). Compare with

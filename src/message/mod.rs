@@ -34,24 +34,18 @@ pub use mime_types::guess as guess_content_type;
 pub use stream::MessageStream;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::protocol::dsn::{DsnRequest, DsnReturn, Notify};
+use crate::protocol::envelope::{Envelope, Recipient};
 use body::TextBody;
 use header::check_header_text;
 use mailbox::Mailbox;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use unstructured::Mode;
-
-/// An envelope: the reverse-path and the forward-paths of one send.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Envelope {
-    /// The sender (the From address).
-    pub from: String,
-    /// To, then Cc, then Bcc addresses, without duplicates, in that order.
-    pub recipients: Vec<String>,
-}
 
 /// Where an attached file's bytes come from.
 enum Source {
@@ -95,6 +89,12 @@ pub struct Message {
     html: Option<TextBody>,
     attachments: Vec<FilePart>,
     inlines: Vec<FilePart>,
+    /// The DSN request of the message (RET, ENVID, required).
+    dsn: DsnRequest,
+    /// NOTIFY for recipients without one of their own.
+    default_notify: Notify,
+    /// Per recipient address: NOTIFY and ORCPT.
+    recipient_dsn: HashMap<String, (Notify, Option<String>)>,
     /// Fixed on first open, then kept (see the module documentation).
     generated_date: OnceLock<String>,
     generated_id: OnceLock<String>,
@@ -313,34 +313,98 @@ impl Message {
         Ok(())
     }
 
-    /// The envelope of a send: From and To + Cc + Bcc. Fails with
+    /// Asks for delivery status notifications (RFC 3461): `ret` says what a failure
+    /// report returns of the message, `envid` an identifier the reports quote
+    /// (printable ASCII, at most 100 characters). With `required`, a send to a
+    /// server without DSN fails with `Unsupported`; otherwise it goes without the
+    /// DSN parameters and the log says so.
+    pub fn set_dsn(
+        &mut self,
+        ret: Option<DsnReturn>,
+        envid: Option<&str>,
+        required: bool,
+    ) -> Result<()> {
+        if let Some(envid) = envid {
+            crate::protocol::dsn::check_envid(envid)?;
+        }
+        self.dsn = DsnRequest {
+            ret,
+            envid: envid.map(str::to_string),
+            required,
+        };
+        Ok(())
+    }
+
+    /// When the server should report on a recipient (NOTIFY) and the original
+    /// recipient address the report should quote (ORCPT). `address` `None` sets the
+    /// NOTIFY of every recipient without one of its own (no ORCPT then); otherwise
+    /// it must be a recipient already added (To, Cc or Bcc).
+    pub fn set_dsn_notify(
+        &mut self,
+        address: Option<&str>,
+        notify: Notify,
+        orcpt: Option<&str>,
+    ) -> Result<()> {
+        let Some(address) = address else {
+            if orcpt.is_some() {
+                return Err(Error::invalid(
+                    "an original recipient (ORCPT) needs the address of the recipient it is for",
+                ));
+            }
+            self.default_notify = notify;
+            return Ok(());
+        };
+        let known = self
+            .to
+            .iter()
+            .chain(&self.cc)
+            .chain(&self.bcc)
+            .any(|m| m.address == address);
+        if !known {
+            return Err(Error::invalid(format!(
+                "{} is not a recipient of this message (add it with add_to, add_cc or add_bcc first)",
+                crate::protocol::address::quote_value(address)
+            )));
+        }
+        if let Some(original) = orcpt {
+            crate::protocol::address::check_address(original, "original recipient")?;
+        }
+        self.recipient_dsn
+            .insert(address.to_string(), (notify, orcpt.map(str::to_string)));
+        Ok(())
+    }
+
+    /// The envelope of a send: From, To + Cc + Bcc and the DSN requests. Fails with
     /// [`crate::ErrorKind::InvalidArgument`] when there is no From or no recipient.
     ///
-    /// Duplicates (compared case-insensitively) are dropped; the first occurrence
-    /// keeps its place.
+    /// Duplicate recipients are dropped, the first occurrence keeping its place:
+    /// the local part is compared exactly (it is case-sensitive), the domain
+    /// without regard to case.
     pub fn envelope(&self) -> Result<Envelope> {
         let from = self
             .from
             .as_ref()
             .ok_or_else(|| Error::invalid("the message has no From address"))?;
-        let mut recipients: Vec<String> = Vec::new();
-        let mut seen: Vec<String> = Vec::new();
-        for mailbox in self.to.iter().chain(&self.cc).chain(&self.bcc) {
-            let folded = mailbox.address.to_lowercase();
-            if !seen.contains(&folded) {
-                seen.push(folded);
-                recipients.push(mailbox.address.clone());
-            }
-        }
+        let recipients: Vec<Recipient> = self
+            .to
+            .iter()
+            .chain(&self.cc)
+            .chain(&self.bcc)
+            .map(|mailbox| {
+                let own = self.recipient_dsn.get(&mailbox.address);
+                Recipient {
+                    address: mailbox.address.clone(),
+                    notify: own.map_or(self.default_notify, |(n, _)| *n),
+                    orcpt: own.and_then(|(_, o)| o.clone()),
+                }
+            })
+            .collect();
         if recipients.is_empty() {
             return Err(Error::invalid(
                 "the message has no recipient (To, Cc or Bcc)",
             ));
         }
-        Ok(Envelope {
-            from: from.address.clone(),
-            recipients,
-        })
+        Envelope::new(&from.address, recipients, self.dsn.clone())
     }
 
     /// Whether an address anywhere in the message (From, Reply-To, To, Cc, Bcc) is

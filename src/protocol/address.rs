@@ -63,7 +63,7 @@ pub fn check_address(address: &str, what: &str) -> Result<()> {
 
 /// Splits at the `@` that ends the local part, skipping over a quoted local part
 /// (which may itself contain `@` and escaped quotes).
-fn split_at_at(address: &str) -> std::result::Result<(&str, &str), &'static str> {
+pub(crate) fn split_at_at(address: &str) -> std::result::Result<(&str, &str), &'static str> {
     let end_of_local = if let Some(quoted) = address.strip_prefix('"') {
         let mut escaped = false;
         let close = quoted.char_indices().find_map(|(i, c)| {

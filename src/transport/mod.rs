@@ -1,148 +1,162 @@
-//! The only module that touches sockets: TCP with timeouts, TLS via native-tls.
-//!
-//! [`Connection`] is a byte pipe plus a read buffer that yields whole server replies
-//! (parsed by the sans-IO [`ReplyParser`]). It knows nothing about what the replies
-//! mean.
+//! The only module that touches sockets: a byte pipe to the server — TCP, TLS via
+//! native-tls, deadlines and cancel. It knows nothing about SMTP: no reply
+//! parsing, no commands (the protocol module does all of that).
 
 mod cancel;
+mod guard;
 mod tcp;
 mod tls;
 
 pub use cancel::CancelHandle;
-pub use tcp::connect_tcp;
 pub use tls::TlsSettings;
 
-use crate::error::{from_net_io, Error, ErrorKind, Result};
-use crate::protocol::reply::{Reply, ReplyParser};
-use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use crate::error::{Error, ErrorKind, Result};
+use guard::{Guarded, Stop};
+use native_tls::TlsStream;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
 use std::time::{Duration, Instant};
 
-/// Size of the read buffer: replies are small, and the parser bounds what it keeps.
-const READ_BUF_LEN: usize = 8 * 1024;
-
 enum Stream {
-    Plain(TcpStream),
-    Tls(Box<native_tls::TlsStream<TcpStream>>),
+    Plain(Guarded),
+    Tls(Box<TlsStream<Guarded>>),
+    /// Between taking the plain stream and installing the TLS one (or after a
+    /// failed handshake, which consumes the socket).
+    Gone,
 }
 
-impl Stream {
-    fn tcp(&self) -> &TcpStream {
-        match self {
-            Stream::Plain(s) => s,
-            Stream::Tls(s) => s.get_ref(),
-        }
-    }
-}
-
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.read(buf),
-            Stream::Tls(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.write(buf),
-            Stream::Tls(s) => s.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            Stream::Plain(s) => s.flush(),
-            Stream::Tls(s) => s.flush(),
-        }
-    }
-}
-
-/// An open connection to the server, plain or TLS, with a reply reader.
-pub struct Connection {
+/// An open connection to the server, plain or TLS.
+pub struct Pipe {
     stream: Stream,
-    buf: Box<[u8]>,
-    start: usize,
-    end: usize,
-    parser: ReplyParser,
     peer: SocketAddr,
-    /// The longest wait for one whole reply (the socket's read timeout at connect).
-    reply_timeout: Option<Duration>,
+    local: Option<SocketAddr>,
+    cancel: CancelHandle,
 }
 
-impl Connection {
-    /// Wraps a connected TCP stream (timeouts and TCP_NODELAY already set).
-    pub fn plain(tcp: TcpStream) -> Result<Connection> {
+impl Pipe {
+    /// Resolves `host`, connects to the first of its addresses that accepts (each
+    /// tried with `connect_timeout`), and registers the socket with `cancel`.
+    /// `on_attempt` is told about each address tried.
+    pub fn connect(
+        host: &str,
+        port: u16,
+        connect_timeout: Duration,
+        cancel: &CancelHandle,
+        on_attempt: &mut dyn FnMut(&str),
+    ) -> Result<Pipe> {
+        let tcp = tcp::connect(host, port, connect_timeout, cancel, on_attempt)?;
         let peer = tcp
             .peer_addr()
-            .map_err(|e| from_net_io(&e, "reading the peer address"))?;
-        let reply_timeout = tcp.read_timeout().ok().flatten();
-        Ok(Connection {
-            stream: Stream::Plain(tcp),
-            buf: vec![0u8; READ_BUF_LEN].into_boxed_slice(),
-            start: 0,
-            end: 0,
-            parser: ReplyParser::new(),
+            .map_err(|e| Error::new(ErrorKind::Io, format!("reading the peer address: {e}")))?;
+        let local = tcp.local_addr().ok();
+        cancel.set_socket(tcp.try_clone().ok());
+        Ok(Pipe {
+            stream: Stream::Plain(Guarded::new(tcp, cancel.clone())),
             peer,
-            reply_timeout,
+            local,
+            cancel: cancel.clone(),
         })
     }
 
-    /// Connects TLS from the first byte (implicit TLS, port 465).
-    pub fn implicit_tls(tcp: TcpStream, settings: &TlsSettings, host: &str) -> Result<Connection> {
-        let mut conn = Connection::plain(tcp)?;
-        let tcp = match conn.stream {
-            Stream::Plain(tcp) => tcp,
-            Stream::Tls(_) => unreachable!("a new connection is plain"),
+    /// Runs the TLS handshake (implicit TLS, or after the 220 to STARTTLS), bounded
+    /// as a whole by `deadline`. With `refuse_pending`, fails if the server already
+    /// sent anything: before our ClientHello it has nothing legitimate to send, so
+    /// such bytes were injected (the CVE-2021-22947 class).
+    pub fn start_tls(
+        &mut self,
+        settings: &TlsSettings,
+        host: &str,
+        deadline: Instant,
+        refuse_pending: bool,
+    ) -> Result<()> {
+        let mut socket = match std::mem::replace(&mut self.stream, Stream::Gone) {
+            Stream::Plain(socket) => socket,
+            other => {
+                self.stream = other;
+                return Err(Error::new(ErrorKind::State, "TLS is already active"));
+            }
         };
-        conn.stream = Stream::Tls(Box::new(tls::handshake(tcp, settings, host)?));
-        Ok(conn)
+        if refuse_pending {
+            let waiting = bytes_waiting(&mut socket);
+            self.stream = Stream::Plain(socket);
+            if waiting? {
+                return Err(Error::protocol(
+                    "the server sent unexpected bytes after its 220 reply to STARTTLS \
+                     (possible response injection); refusing to start TLS",
+                ));
+            }
+            socket = match std::mem::replace(&mut self.stream, Stream::Gone) {
+                Stream::Plain(socket) => socket,
+                _ => unreachable!("put back above"),
+            };
+        }
+        socket.set_deadline(deadline);
+        let tls = tls::handshake(socket, settings, host, deadline, &self.cancel)?;
+        self.stream = Stream::Tls(Box::new(tls));
+        Ok(())
     }
 
-    /// Upgrades a plain connection after the server's 220 to STARTTLS.
-    ///
-    /// Fails if any byte is already waiting after that 220: before our ClientHello
-    /// the server has nothing legitimate to send, so such bytes were injected by a
-    /// man in the middle (the CVE-2021-22947 class) and must never be read as a reply
-    /// after the handshake.
-    pub fn start_tls(self, settings: &TlsSettings, host: &str) -> Result<Connection> {
-        let pending = self.end - self.start;
-        if pending > 0 || !self.parser.is_idle() {
-            return Err(Error::protocol(format!(
-                "the server sent {pending} unexpected byte(s) after its 220 reply to STARTTLS \
-                 (possible response injection); refusing to start TLS"
-            )));
-        }
-        let Connection {
-            stream,
-            buf,
-            parser,
-            peer,
-            reply_timeout,
-            ..
-        } = self;
-        let tcp = match stream {
-            Stream::Plain(tcp) => tcp,
-            Stream::Tls(_) => return Err(Error::new(ErrorKind::State, "TLS is already active")),
+    /// Reads what the server sent, waiting until `deadline`; 0 means it closed the
+    /// connection.
+    pub fn read(&mut self, buf: &mut [u8], deadline: Instant) -> Result<usize> {
+        self.guard_mut()?.set_deadline(deadline);
+        let result = match &mut self.stream {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+            Stream::Gone => return Err(gone()),
         };
-        if bytes_waiting(&tcp)? {
-            return Err(Error::protocol(
-                "the server sent unexpected bytes after its 220 reply to STARTTLS \
-                 (possible response injection); refusing to start TLS",
-            ));
+        result.map_err(|e| self.failure(&e, "reading from the server"))
+    }
+
+    /// Reads what the server already sent, without waiting: `None` when nothing
+    /// is there, `Some(0)` when it closed the connection.
+    pub fn read_now(&mut self, buf: &mut [u8]) -> Result<Option<usize>> {
+        let guard = self.guard_mut()?;
+        guard.set_deadline(Instant::now() + Duration::from_secs(1));
+        guard
+            .set_immediate(true)
+            .map_err(|e| Error::new(ErrorKind::Io, format!("polling the socket: {e}")))?;
+        let result = match &mut self.stream {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+            Stream::Gone => return Err(gone()),
+        };
+        let restored = self.guard_mut()?.set_immediate(false);
+        let outcome = match result {
+            Ok(n) => Ok(Some(n)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(self.failure(&e, "reading from the server")),
+        };
+        restored.map_err(|e| Error::new(ErrorKind::Io, format!("polling the socket: {e}")))?;
+        outcome
+    }
+
+    /// Writes some of `bytes` (at least one), waiting until `deadline`; returns how
+    /// many were written.
+    pub fn write(&mut self, bytes: &[u8], deadline: Instant) -> Result<usize> {
+        self.guard_mut()?.set_deadline(deadline);
+        let result = match &mut self.stream {
+            Stream::Plain(s) => s.write(bytes),
+            Stream::Tls(s) => s.write(bytes),
+            Stream::Gone => return Err(gone()),
+        };
+        match result {
+            Ok(0) => Err(Error::new(
+                ErrorKind::ConnectionLost,
+                "writing to the server: the connection accepts no more data",
+            )),
+            Ok(n) => Ok(n),
+            Err(e) => Err(self.failure(&e, "writing to the server")),
         }
-        let tls = tls::handshake(tcp, settings, host)?;
-        Ok(Connection {
-            stream: Stream::Tls(Box::new(tls)),
-            buf,
-            start: 0,
-            end: 0,
-            parser,
-            peer,
-            reply_timeout,
-        })
+    }
+
+    /// Closes the connection at once, without any goodbye.
+    pub fn abort(&mut self) {
+        if let Some(guard) = self.guard() {
+            let _ = guard.tcp().shutdown(Shutdown::Both);
+        }
+        self.cancel.set_socket(None);
+        self.stream = Stream::Gone;
     }
 
     /// Whether the connection is encrypted.
@@ -155,91 +169,59 @@ impl Connection {
         self.peer
     }
 
-    /// A second handle on the socket, so that another thread can shut it down.
-    pub fn try_clone_socket(&self) -> Option<TcpStream> {
-        self.stream.tcp().try_clone().ok()
+    /// Our address on the connection.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.local
     }
 
-    /// Writes all of `bytes`.
-    pub fn write_all(&mut self, bytes: &[u8], context: &str) -> Result<()> {
-        self.stream
-            .write_all(bytes)
-            .and_then(|_| self.stream.flush())
-            .map_err(|e| from_net_io(&e, context))
-    }
-
-    /// Reads until one complete reply is available and returns it. Bytes after it
-    /// stay buffered for the next call. The whole reply must arrive within the I/O
-    /// timeout: a server trickling a byte at a time cannot stall the client.
-    pub fn read_reply(&mut self, context: &str) -> Result<Reply> {
-        let deadline = self.reply_timeout.map(|t| Instant::now() + t);
-        loop {
-            if self.start < self.end {
-                let (used, reply) = self
-                    .parser
-                    .parse(&self.buf[self.start..self.end])
-                    .map_err(|e| e.context(context))?;
-                self.start += used;
-                if let Some(reply) = reply {
-                    return Ok(reply);
-                }
-            }
-            self.start = 0;
-            self.end = 0;
-            let n = match self.read_before(deadline) {
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(from_net_io(&e, context)),
-            };
-            if n == 0 {
-                return Err(Error::new(
-                    ErrorKind::ConnectionLost,
-                    format!("{context}: the server closed the connection"),
-                ));
-            }
-            self.end = n;
+    fn guard(&self) -> Option<&Guarded> {
+        match &self.stream {
+            Stream::Plain(s) => Some(s),
+            Stream::Tls(s) => Some(s.get_ref()),
+            Stream::Gone => None,
         }
     }
 
-    /// One read into the buffer that gives up at `deadline`; the socket's timeout
-    /// is restored afterwards (the TLS handshake and writes rely on it).
-    fn read_before(&mut self, deadline: Option<Instant>) -> std::io::Result<usize> {
-        let Some(deadline) = deadline else {
-            return self.stream.read(&mut self.buf);
-        };
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(std::io::ErrorKind::TimedOut.into());
+    fn guard_mut(&mut self) -> Result<&mut Guarded> {
+        match &mut self.stream {
+            Stream::Plain(s) => Ok(s),
+            Stream::Tls(s) => Ok(s.get_mut()),
+            Stream::Gone => Err(gone()),
         }
-        self.stream.tcp().set_read_timeout(Some(left))?;
-        let result = self.stream.read(&mut self.buf);
-        self.stream.tcp().set_read_timeout(self.reply_timeout)?;
-        result
     }
 
-    /// Whether reply bytes are buffered but not yet returned.
-    pub fn has_buffered(&self) -> bool {
-        self.start < self.end || !self.parser.is_idle()
-    }
-
-    /// Closes the connection at once, without any goodbye. Used to abort a DATA
-    /// transfer: the server then discards the partial message.
-    pub fn abort(self) {
-        let _ = self.stream.tcp().shutdown(Shutdown::Both);
+    /// The error of a failed read or write: the guard's deadline or cancel if it
+    /// stopped the call, else what the socket said.
+    fn failure(&self, e: &io::Error, what: &str) -> Error {
+        match self.guard().and_then(Guarded::stopped) {
+            Some(Stop::Cancelled) => Error::new(ErrorKind::Cancelled, "cancelled"),
+            Some(Stop::Deadline) => Error::new(ErrorKind::Timeout, "timed out"),
+            None if self.cancel.is_cancelled() => Error::new(ErrorKind::Cancelled, "cancelled"),
+            None => crate::error::from_net_io(e, what),
+        }
     }
 }
 
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        self.cancel.set_socket(None);
+    }
+}
+
+fn gone() -> Error {
+    Error::new(ErrorKind::ConnectionLost, "the connection is closed")
+}
+
 /// True when the socket has a byte (or EOF) ready to read right now.
-fn bytes_waiting(tcp: &TcpStream) -> Result<bool> {
-    tcp.set_nonblocking(true)
-        .map_err(|e| from_net_io(&e, "checking the socket"))?;
+fn bytes_waiting(socket: &mut Guarded) -> Result<bool> {
+    let fail = |e: io::Error| Error::new(ErrorKind::Io, format!("checking the socket: {e}"));
+    socket.set_immediate(true).map_err(fail)?;
     let mut probe = [0u8; 1];
-    let result = tcp.peek(&mut probe);
-    tcp.set_nonblocking(false)
-        .map_err(|e| from_net_io(&e, "checking the socket"))?;
+    let result = socket.tcp().peek(&mut probe);
+    socket.set_immediate(false).map_err(fail)?;
     match result {
         Ok(_) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(false),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
         Err(_) => Ok(true),
     }
 }

@@ -8,26 +8,17 @@ use std::time::Duration;
 /// Resolves `host` (a name, an IPv4 literal or an IPv6 literal with or without
 /// brackets) to all its addresses and connects to the first that accepts, trying
 /// each with `connect_timeout`. The stream gets TCP_NODELAY (commands are written
-/// one group per write, so Nagle only adds delay) and `io_timeout` for reads and
-/// writes. `on_attempt` is told about each address tried.
-pub fn connect_tcp(
+/// one group per write, so Nagle only adds delay). `on_attempt` is told about each
+/// address tried.
+pub(crate) fn connect(
     host: &str,
     port: u16,
     connect_timeout: Duration,
-    io_timeout: Duration,
     cancel: &CancelHandle,
     on_attempt: &mut dyn FnMut(&str),
 ) -> Result<TcpStream> {
     let addrs = resolve(host, port)?;
-    connect_any(
-        &addrs,
-        host,
-        port,
-        connect_timeout,
-        io_timeout,
-        cancel,
-        on_attempt,
-    )
+    connect_any(&addrs, host, port, connect_timeout, cancel, on_attempt)
 }
 
 /// Tries each address in order; the first that accepts wins.
@@ -36,7 +27,6 @@ fn connect_any(
     host: &str,
     port: u16,
     connect_timeout: Duration,
-    io_timeout: Duration,
     cancel: &CancelHandle,
     on_attempt: &mut dyn FnMut(&str),
 ) -> Result<TcpStream> {
@@ -49,11 +39,7 @@ fn connect_any(
         on_attempt(&format!("connecting to {addr}"));
         match TcpStream::connect_timeout(addr, connect_timeout) {
             Ok(stream) => {
-                let setup = stream
-                    .set_nodelay(true)
-                    .and_then(|_| stream.set_read_timeout(Some(io_timeout)))
-                    .and_then(|_| stream.set_write_timeout(Some(io_timeout)));
-                if let Err(e) = setup {
+                if let Err(e) = stream.set_nodelay(true) {
                     return Err(Error::new(
                         ErrorKind::Io,
                         format!("configuring the socket to {addr}: {e}"),
@@ -128,7 +114,6 @@ mod tests {
             "example.test",
             25,
             Duration::from_secs(2),
-            Duration::from_secs(2),
             &CancelHandle::new(),
             &mut |line| attempts.push(line.to_string()),
         )
@@ -147,7 +132,6 @@ mod tests {
             &[a, b],
             "example.test",
             25,
-            Duration::from_secs(2),
             Duration::from_secs(2),
             &CancelHandle::new(),
             &mut |_| {},

@@ -1,10 +1,12 @@
-//! TLS via native-tls: certificate and host name verification unless the caller
-//! turned it off explicitly.
+//! TLS via native-tls (OpenSSL on Linux, SChannel on Windows): certificate and
+//! host name verification unless the caller turned it off explicitly.
 
+use super::guard::Guarded;
+use super::CancelHandle;
 use crate::error::{Error, ErrorKind, Result};
 use native_tls::{Certificate, HandshakeError, Protocol, TlsConnector, TlsStream};
-use std::net::TcpStream;
 use std::path::Path;
+use std::time::Instant;
 
 /// What the TLS handshake verifies against.
 #[derive(Clone, Default)]
@@ -67,12 +69,16 @@ impl TlsSettings {
     }
 }
 
-/// Runs the client handshake over `tcp` (whose read/write timeouts bound each step).
-pub fn handshake(
-    tcp: TcpStream,
+/// Runs the client handshake over `socket`, whose deadline bounds the whole of it.
+/// A failure is classified from what happened to the socket (the deadline passed,
+/// the call was cancelled), not from the TLS library's message text.
+pub(crate) fn handshake(
+    socket: Guarded,
     settings: &TlsSettings,
     host: &str,
-) -> Result<TlsStream<TcpStream>> {
+    deadline: Instant,
+    cancel: &CancelHandle,
+) -> Result<TlsStream<Guarded>> {
     let mut builder = TlsConnector::builder();
     builder.min_protocol_version(Some(Protocol::Tlsv12));
     for cert in &settings.ca_certs {
@@ -90,23 +96,28 @@ pub fn handshake(
         .strip_prefix('[')
         .and_then(|n| n.strip_suffix(']'))
         .unwrap_or(name);
-    match connector.connect(name, tcp) {
+    match connector.connect(name, socket) {
         Ok(stream) => Ok(stream),
-        Err(HandshakeError::WouldBlock(_)) => Err(Error::new(
-            ErrorKind::Timeout,
-            "TLS handshake timed out: the server did not complete it",
-        )),
-        Err(HandshakeError::Failure(e)) => {
-            let text = e.to_string();
-            let kind = if text.contains("timed out") || text.contains("temporarily unavailable") {
-                ErrorKind::Timeout
-            } else {
-                ErrorKind::Tls
+        Err(e) => {
+            let text = match e {
+                HandshakeError::WouldBlock(_) => "the handshake did not complete".to_string(),
+                HandshakeError::Failure(e) => e.to_string(),
             };
-            Err(Error::new(
-                kind,
-                format!("TLS handshake with {name} failed: {text}"),
-            ))
+            Err(if cancel.is_cancelled() {
+                Error::new(ErrorKind::Cancelled, "cancelled during the TLS handshake")
+            } else if Instant::now() >= deadline {
+                Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "TLS handshake with {name} timed out: the server did not complete it in time"
+                    ),
+                )
+            } else {
+                Error::new(
+                    ErrorKind::Tls,
+                    format!("TLS handshake with {name} failed: {text}"),
+                )
+            })
         }
     }
 }

@@ -1,8 +1,9 @@
-//! What each reply of a mail transaction means (RFC 5321 section 3.3, RFC 1870,
-//! RFC 3463): the rules, without the I/O that collects the replies.
+//! What each reply means (RFC 5321 section 3.3 and 4.2, RFC 1870, RFC 3463): the
+//! rules, without the conversation that collects the replies.
 
-use crate::error::ErrorKind;
+use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::reply::Reply;
+use crate::protocol::session::SimpleCommand;
 
 /// True for replies that mean "the message is too big": 552 (RFC 5321 and RFC 1870
 /// use it for size) or an enhanced code X.3.4.
@@ -56,10 +57,61 @@ pub fn delivery_error(accepted: usize, total: usize) -> Option<ErrorKind> {
     }
 }
 
-/// Whether the server is closing the session (421): the transaction can be retried
-/// on a new connection when nothing was transferred yet.
-pub fn is_closing(reply: &Reply) -> bool {
-    reply.code == 421
+/// Whether a reply code says "try again later" (4xx) rather than "never" (5xx).
+pub fn is_temporary(code: u16) -> bool {
+    (400..500).contains(&code)
+}
+
+/// Whether a reply code is a permanent failure (5xx).
+pub fn is_permanent(code: u16) -> bool {
+    (500..600).contains(&code)
+}
+
+/// What the reply to a caller's command means.
+pub fn command_result(command: &SimpleCommand, reply: Reply) -> Result<Reply> {
+    let unexpected = |what: &str, reply: &Reply| {
+        Err(Error::from_reply(
+            ErrorKind::Protocol,
+            &format!("unexpected reply to {what}"),
+            reply,
+        ))
+    };
+    match command {
+        SimpleCommand::Noop if reply.is_positive() => Ok(reply),
+        SimpleCommand::Noop => unexpected("NOOP", &reply),
+        SimpleCommand::Rset if reply.is_positive() => Ok(reply),
+        SimpleCommand::Rset => unexpected("RSET", &reply),
+        SimpleCommand::Vrfy(address) => match reply.code {
+            250..=252 => Ok(reply),
+            500 | 502 | 504 => Err(Error::from_reply(
+                ErrorKind::Unsupported,
+                "the server does not support VRFY",
+                &reply,
+            )),
+            550 | 551 | 553 => Err(Error::from_reply(
+                ErrorKind::RecipientsRejected,
+                &format!("the server does not know <{address}>"),
+                &reply,
+            )),
+            _ => unexpected("VRFY", &reply),
+        },
+        SimpleCommand::Etrn(node) => match reply.code {
+            250..=253 => Ok(reply),
+            500 | 502 | 504 => Err(Error::from_reply(
+                ErrorKind::Unsupported,
+                "the server does not support ETRN",
+                &reply,
+            )),
+            400..=599 => Err(Error::from_reply(
+                ErrorKind::CommandRejected,
+                &format!("the server refused ETRN {node}"),
+                &reply,
+            )),
+            _ => unexpected("ETRN", &reply),
+        },
+        SimpleCommand::Quit if reply.code == 221 => Ok(reply),
+        SimpleCommand::Quit => unexpected("QUIT (the connection is closed anyway)", &reply),
+    }
 }
 
 #[cfg(test)]
@@ -121,7 +173,31 @@ mod tests {
         assert_eq!(delivery_error(3, 3), None);
         assert_eq!(delivery_error(2, 3), Some(ErrorKind::Partial));
         assert_eq!(delivery_error(0, 3), Some(ErrorKind::RecipientsRejected));
-        assert!(is_closing(&reply(421, "4.4.2 timeout")));
-        assert!(!is_closing(&reply(250, "ok")));
+    }
+
+    #[test]
+    fn temporary_and_permanent() {
+        assert!(is_temporary(421) && is_temporary(452) && !is_temporary(550));
+        assert!(is_permanent(550) && is_permanent(554) && !is_permanent(451));
+        assert!(!is_temporary(250) && !is_permanent(250));
+    }
+
+    #[test]
+    fn command_replies() {
+        let ok = |c: SimpleCommand, code| command_result(&c, reply(code, "x")).is_ok();
+        let kind =
+            |c: SimpleCommand, code| command_result(&c, reply(code, "x")).unwrap_err().kind();
+        assert!(ok(SimpleCommand::Noop, 250));
+        assert_eq!(kind(SimpleCommand::Rset, 500), ErrorKind::Protocol);
+        let vrfy = || SimpleCommand::Vrfy("a@b".into());
+        assert!(ok(vrfy(), 252));
+        assert_eq!(kind(vrfy(), 502), ErrorKind::Unsupported);
+        assert_eq!(kind(vrfy(), 550), ErrorKind::RecipientsRejected);
+        let etrn = || SimpleCommand::Etrn("example.com".into());
+        assert!(ok(etrn(), 250) && ok(etrn(), 253));
+        assert_eq!(kind(etrn(), 459), ErrorKind::CommandRejected);
+        assert_eq!(kind(etrn(), 502), ErrorKind::Unsupported);
+        assert!(ok(SimpleCommand::Quit, 221));
+        assert_eq!(kind(SimpleCommand::Quit, 250), ErrorKind::Protocol);
     }
 }

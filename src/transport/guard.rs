@@ -1,0 +1,213 @@
+//! The socket under everything: a `TcpStream` whose reads and writes end by a
+//! deadline on a monotonic clock and notice a cancel within a fraction of a second,
+//! however slowly the peer sends. TLS runs on top of it, so a server trickling
+//! its TLS records a byte at a time is bounded too (each socket call is only a
+//! slice of the wait, and the deadline covers the whole reply or handshake).
+//!
+//! Waiting in short slices is also what makes cancel work on Windows, where
+//! shutting a socket down from another thread does not wake a blocked `recv`.
+
+use super::CancelHandle;
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+/// Longest single wait in a socket call: the cancel flag is checked this often.
+const SLICE: Duration = Duration::from_millis(100);
+
+/// Why the guard itself failed a call (as opposed to the socket failing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// The deadline passed.
+    Deadline,
+    /// The operation was cancelled.
+    Cancelled,
+}
+
+/// A TCP stream with a deadline and a cancel flag.
+#[derive(Debug)]
+pub(crate) struct Guarded {
+    tcp: TcpStream,
+    cancel: CancelHandle,
+    deadline: Option<Instant>,
+    /// Reads return at once (`WouldBlock` when nothing is there).
+    immediate: bool,
+    /// The socket timeouts last set, to avoid a system call per read.
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
+    /// Set when the guard failed the last call.
+    stopped: Option<Stop>,
+}
+
+impl Guarded {
+    pub(crate) fn new(tcp: TcpStream, cancel: CancelHandle) -> Guarded {
+        Guarded {
+            tcp,
+            cancel,
+            deadline: None,
+            immediate: false,
+            read_timeout: None,
+            write_timeout: None,
+            stopped: None,
+        }
+    }
+
+    pub(crate) fn tcp(&self) -> &TcpStream {
+        &self.tcp
+    }
+
+    /// Sets the deadline of the calls that follow and clears the last stop.
+    pub(crate) fn set_deadline(&mut self, deadline: Instant) {
+        self.deadline = Some(deadline);
+        self.stopped = None;
+    }
+
+    /// Why the guard failed the last call, if it did.
+    pub(crate) fn stopped(&self) -> Option<Stop> {
+        self.stopped
+    }
+
+    /// Makes reads return at once (`true`) or wait until the deadline (`false`).
+    pub(crate) fn set_immediate(&mut self, immediate: bool) -> io::Result<()> {
+        if self.immediate != immediate {
+            self.tcp.set_nonblocking(immediate)?;
+            self.immediate = immediate;
+        }
+        Ok(())
+    }
+
+    /// How long the next socket call may wait, or why it must not start.
+    fn next_wait(&mut self) -> io::Result<Duration> {
+        if self.cancel.is_cancelled() {
+            self.stopped = Some(Stop::Cancelled);
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+        }
+        let left = match self.deadline {
+            Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+            None => SLICE,
+        };
+        if left.is_zero() {
+            self.stopped = Some(Stop::Deadline);
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "deadline passed"));
+        }
+        Ok(left.min(SLICE))
+    }
+}
+
+/// Whether an error only means "this slice of the wait is over".
+fn slice_over(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+impl Read for Guarded {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.immediate {
+            return self.tcp.read(buf);
+        }
+        loop {
+            let wait = self.next_wait()?;
+            if self.read_timeout != Some(wait) {
+                self.tcp.set_read_timeout(Some(wait))?;
+                self.read_timeout = Some(wait);
+            }
+            match self.tcp.read(buf) {
+                Err(e) if slice_over(&e) || e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
+impl Write for Guarded {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        loop {
+            let wait = self.next_wait()?;
+            if self.write_timeout != Some(wait) {
+                self.tcp.set_write_timeout(Some(wait))?;
+                self.write_timeout = Some(wait);
+            }
+            match self.tcp.write(buf) {
+                Err(e) if slice_over(&e) || e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.tcp.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    fn pair() -> (Guarded, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        (Guarded::new(client, CancelHandle::new()), server)
+    }
+
+    #[test]
+    fn a_trickling_peer_cannot_outlast_the_deadline() {
+        let (mut g, mut server) = pair();
+        let writer = std::thread::spawn(move || {
+            for _ in 0..30 {
+                if server.write_all(b"x").is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(40));
+            }
+        });
+        let start = Instant::now();
+        g.set_deadline(start + Duration::from_millis(300));
+        let mut got = 0;
+        let mut buf = [0u8; 1];
+        let err = loop {
+            match g.read(&mut buf) {
+                Ok(n) => got += n,
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(g.stopped(), Some(Stop::Deadline));
+        assert!(got >= 2, "{got}");
+        let elapsed = start.elapsed();
+        assert!(elapsed < Duration::from_millis(450), "{elapsed:?}");
+        drop(g);
+        writer.join().unwrap();
+    }
+
+    #[test]
+    fn cancel_ends_a_blocked_read_within_a_slice() {
+        let (mut g, _server) = pair();
+        let cancel = g.cancel.clone();
+        g.set_deadline(Instant::now() + Duration::from_secs(30));
+        let start = Instant::now();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(150));
+            cancel.cancel_flag_only();
+        });
+        let err = g.read(&mut [0u8; 8]).unwrap_err();
+        t.join().unwrap();
+        assert_eq!(g.stopped(), Some(Stop::Cancelled), "{err}");
+        assert!(start.elapsed() < Duration::from_millis(150) + SLICE * 2);
+    }
+
+    #[test]
+    fn immediate_reads_do_not_wait() {
+        let (mut g, mut server) = pair();
+        g.set_immediate(true).unwrap();
+        let err = g.read(&mut [0u8; 8]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        server.write_all(b"hi").unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(g.read(&mut [0u8; 8]).unwrap(), 2);
+        g.set_immediate(false).unwrap();
+    }
+}
