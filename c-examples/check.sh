@@ -86,6 +86,8 @@ build contract_partial gcc "${CFLAGS[@]}" -o "$build/contract_partial" \
     "$root/tests/c/contract_partial.c" "${LINK_SHARED[@]}"
 build mime_full gcc "${CFLAGS[@]}" -o "$build/mime_full" \
     "$root/tests/c/mime_full.c" "${LINK_SHARED[@]}"
+build session_api gcc "${CFLAGS[@]}" -o "$build/session_api" \
+    "$root/tests/c/session_api.c" "${LINK_SHARED[@]}"
 build smtpc_send_static gcc "${CFLAGS[@]}" -o "$build/smtpc_send_static" \
     "$here/smtpc_send.c" "$here/cli_common.c" "${LINK_STATIC[@]}"
 # The same C sources compiled as C++.
@@ -97,6 +99,8 @@ build contract_partial_cxx g++ -x c++ "${CXXFLAGS[@]}" -o "$build/contract_parti
     "$root/tests/c/contract_partial.c" -x none "${LINK_SHARED[@]}"
 build mime_full_cxx g++ -x c++ "${CXXFLAGS[@]}" -o "$build/mime_full_cxx" \
     "$root/tests/c/mime_full.c" -x none "${LINK_SHARED[@]}"
+build session_api_cxx g++ -x c++ "${CXXFLAGS[@]}" -o "$build/session_api_cxx" \
+    "$root/tests/c/session_api.c" -x none "${LINK_SHARED[@]}"
 build header_cxx g++ "${CXXFLAGS[@]}" -o "$build/header_cxx" \
     "$root/tests/c/header_cxx.cpp" "${LINK_SHARED[@]}"
 
@@ -250,7 +254,8 @@ wait_mail() {
     for ((i = 0; i < 300; i++)); do
         local files=()
         if [[ -d "$dir" ]]; then
-            mapfile -t files < <(find "$dir" -maxdepth 1 -name '*.eml' | sort)
+            # Not the delivery script's in-progress ".tmp-*" files: only finished mail.
+            mapfile -t files < <(find "$dir" -maxdepth 1 -name '*.eml' ! -name '.*' | sort)
         fi
         if [[ ${#files[@]} -ge $want ]]; then
             printf '%s\n' "${files[@]: -1}"
@@ -466,6 +471,34 @@ contract_case() {
 contract_case contract_partial "$build/contract_partial" "$c1" "$c2"
 contract_case contract_partial_cxx "$build/contract_partial_cxx" "$(rcpt contract-cxx-1)" \
     "$(rcpt contract-cxx-2)"
+
+# ---------------------------------------------------------------------------
+section "session_api: batches over BDAT and DATA, DSN, ETRN, enhanced codes"
+
+session_case() {
+    local name=$1 binary=$2 a b address
+    a=$(rcpt "$name-1")
+    b=$(rcpt "$name-2")
+    vg "$name" "$binary" "$host" "$SMTPC_TEST_PLAIN_PORT" "$SMTPC_TEST_NOCHUNK_PORT" \
+        "$user" "$password" "$from" "$a" "$b" "$SMTPC_TEST_REJECTED_RCPT" "$SMTPC_TEST_ETRN_DOMAIN"
+    if [[ $rc -ne 0 ]] || ! grep -q '^session_api: OK' "$logs/$name.out"; then
+        fail "$name: exit $rc"
+        grep -h 'CHECK failed\|^ ' "$logs/$name.err" | sed 's/^/    /' || true
+        show_logs "$name"
+        return 0
+    fi
+    pass "$name: $(grep '^session_api: OK' "$logs/$name.out"), no valgrind errors"
+    # One message per port (BDAT and DATA) for each accepted recipient.
+    for address in "$a" "$b"; do
+        if wait_mail "$address" 2 >/dev/null; then
+            pass "$name: $address got one message over BDAT and one over DATA"
+        else
+            fail "$name: $address did not get 2 messages"
+        fi
+    done
+}
+session_case session_api "$build/session_api"
+session_case session_api_cxx "$build/session_api_cxx"
 
 # ---------------------------------------------------------------------------
 section "mime_full: one message with every MIME feature, To + Cc + Bcc, .eml"

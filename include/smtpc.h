@@ -36,13 +36,15 @@
  * - options (before connecting): smtpc_client_set_tls, smtpc_client_set_ca_file,
  *   smtpc_client_set_tls_server_name, smtpc_client_dangerous_accept_invalid_certs,
  *   smtpc_client_set_credentials, smtpc_client_set_oauth2_token,
- *   smtpc_client_set_helo_name, smtpc_client_set_timeout_ms
+ *   smtpc_client_set_helo_name, smtpc_client_set_timeout_ms,
+ *   smtpc_client_set_pipelining, smtpc_client_set_chunking
  * - callbacks: smtpc_client_set_log_callback, smtpc_client_set_progress_callback
  * - commands: smtpc_client_connect, smtpc_client_send, smtpc_client_send_raw,
- *   smtpc_client_noop, smtpc_client_reset, smtpc_client_verify, smtpc_client_quit,
- *   smtpc_client_cancel
+ *   smtpc_client_send_batch, smtpc_client_noop, smtpc_client_reset,
+ *   smtpc_client_verify, smtpc_client_etrn, smtpc_client_quit, smtpc_client_cancel
  * - getters: smtpc_client_has_extension, smtpc_client_last_reply_code,
- *   smtpc_client_last_reply, smtpc_client_last_error
+ *   smtpc_client_last_reply, smtpc_client_last_reply_enhanced,
+ *   smtpc_client_last_error
  */
 typedef struct smtpc_client smtpc_client;
 

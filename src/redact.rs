@@ -44,6 +44,11 @@ impl Redactor {
         }
     }
 
+    /// Whether no secret is registered.
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+
     /// `text` with every secret replaced by `***`.
     pub fn apply(&self, text: &str) -> String {
         let mut out = text.to_string();

@@ -60,7 +60,9 @@ impl Transcript {
         match event {
             Event::Sent(line) => self.emit(LogKind::Sent, &line),
             Event::Received(mut reply) => {
-                reply.scrub(&|line| self.redactor.apply(line));
+                if !self.redactor.is_empty() {
+                    reply.scrub(&|line| self.redactor.apply(line));
+                }
                 if self.log.is_some() {
                     for line in reply.wire_lines() {
                         self.emit(LogKind::Received, &line);

@@ -67,10 +67,15 @@ impl Guarded {
         self.stopped
     }
 
-    /// Makes reads return at once (`true`) or wait until the deadline (`false`).
+    /// Makes reads return at once (`true`, `WouldBlock` when nothing is there) or
+    /// wait until the deadline (`false`).
     pub(crate) fn set_immediate(&mut self, immediate: bool) -> io::Result<()> {
         if self.immediate != immediate {
-            self.tcp.set_nonblocking(immediate)?;
+            // On Unix each immediate read asks for it itself (MSG_DONTWAIT), so the
+            // socket's mode never changes; elsewhere the socket is switched.
+            if !cfg!(unix) {
+                self.tcp.set_nonblocking(immediate)?;
+            }
             self.immediate = immediate;
         }
         Ok(())
@@ -94,6 +99,33 @@ impl Guarded {
     }
 }
 
+/// One read that does not wait: `WouldBlock` when nothing has arrived.
+#[cfg(unix)]
+fn read_now(tcp: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: the descriptor is open for as long as `tcp` lives, and `buf` is a
+    // writable buffer of `buf.len()` bytes.
+    let n = unsafe {
+        libc::recv(
+            tcp.as_raw_fd(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            libc::MSG_DONTWAIT,
+        )
+    };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// One read that does not wait (the socket is in non-blocking mode here).
+#[cfg(not(unix))]
+fn read_now(mut tcp: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+    tcp.read(buf)
+}
+
 /// Whether an error only means "this slice of the wait is over".
 fn slice_over(e: &io::Error) -> bool {
     matches!(
@@ -105,7 +137,7 @@ fn slice_over(e: &io::Error) -> bool {
 impl Read for Guarded {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.immediate {
-            return self.tcp.read(buf);
+            return read_now(&self.tcp, buf);
         }
         loop {
             let wait = self.next_wait()?;

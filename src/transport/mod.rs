@@ -215,10 +215,10 @@ fn gone() -> Error {
 /// True when the socket has a byte (or EOF) ready to read right now.
 fn bytes_waiting(socket: &mut Guarded) -> Result<bool> {
     let fail = |e: io::Error| Error::new(ErrorKind::Io, format!("checking the socket: {e}"));
-    socket.set_immediate(true).map_err(fail)?;
+    socket.tcp().set_nonblocking(true).map_err(fail)?;
     let mut probe = [0u8; 1];
     let result = socket.tcp().peek(&mut probe);
-    socket.set_immediate(false).map_err(fail)?;
+    socket.tcp().set_nonblocking(false).map_err(fail)?;
     match result {
         Ok(_) => Ok(true),
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),

@@ -55,6 +55,17 @@ pub struct TestEnv {
     pub smtps_port: u16,
     /// Plain SMTP with AUTH, `SIZE 100000` ([`SMALL_SIZE_LIMIT`]).
     pub small_port: u16,
+    /// Plain SMTP like the plain port, but without CHUNKING (messages go with DATA).
+    pub nochunk_port: u16,
+    /// Plain SMTP that refuses RCPTs beyond [`TestEnv::recipient_limit`] per
+    /// transaction with `452 4.5.3 Error: too many recipients`.
+    pub rcptlimit_port: u16,
+    /// Plain SMTP that accepts and discards every message (for benchmarks).
+    pub sink_port: u16,
+    /// The recipients per transaction of the rcptlimit port.
+    pub recipient_limit: usize,
+    /// The domain ETRN is answered for (250); others get 459.
+    pub etrn_domain: String,
     /// PEM file of the throw-away CA that signed the server certificate
     /// (SAN: `DNS:localhost`, `IP:127.0.0.1`, `IP:::1`).
     pub ca_file: PathBuf,
@@ -143,6 +154,18 @@ fn parse_env(text: &str, path: &Path) -> TestEnv {
         submission_port: port("SMTPC_TEST_SUBMISSION_PORT"),
         smtps_port: port("SMTPC_TEST_SMTPS_PORT"),
         small_port: port("SMTPC_TEST_SMALL_PORT"),
+        nochunk_port: port("SMTPC_TEST_NOCHUNK_PORT"),
+        rcptlimit_port: port("SMTPC_TEST_RCPTLIMIT_PORT"),
+        sink_port: port("SMTPC_TEST_SINK_PORT"),
+        recipient_limit: get("SMTPC_TEST_RECIPIENT_LIMIT")
+            .parse()
+            .unwrap_or_else(|_| {
+                panic!(
+                    "{}: SMTPC_TEST_RECIPIENT_LIMIT is not a number",
+                    path.display()
+                )
+            }),
+        etrn_domain: get("SMTPC_TEST_ETRN_DOMAIN"),
         ca_file: PathBuf::from(get("SMTPC_TEST_CA_FILE")),
         maildir: PathBuf::from(get("SMTPC_TEST_MAILDIR")),
         user: get("SMTPC_TEST_USER"),

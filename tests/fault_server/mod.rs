@@ -27,6 +27,8 @@ const POLL: Duration = Duration::from_millis(20);
 /// A command line longer than this is a script failure (the client is sending
 /// something else, e.g. message data).
 const MAX_LINE: usize = 1 << 20;
+/// A BDAT chunk declared larger than this is a script failure.
+const MAX_CHUNK: usize = 64 << 20;
 
 /// One thing the server does.
 #[derive(Clone, Debug)]
@@ -39,6 +41,18 @@ pub enum Step {
     Expect(String),
     /// Reads message data up to and including the terminating `CRLF.CRLF`.
     ExpectData,
+    /// Reads one `BDAT <n> [LAST]` command line (recorded like any line) and then
+    /// exactly n bytes of chunk data. The chunks of one message are concatenated;
+    /// at the LAST chunk they become one entry of [`Conn::data`]. Chunks not ended
+    /// by a LAST one are dropped when another command (RSET, MAIL) is read.
+    ExpectBdat,
+    /// Reads BDAT commands with their chunks (as [`Step::ExpectBdat`]), answering
+    /// each with `reply`, until a line starting with `until` arrives; that line is
+    /// read and recorded but not answered (the next step does).
+    ReplyBdatsUntil {
+        reply: Vec<u8>,
+        until: String,
+    },
     /// Reads the next `count` command lines (whatever they are), answering each
     /// with `reply`.
     ReplyNext {
@@ -47,6 +61,9 @@ pub enum Step {
     },
     /// Reads and discards exactly this many bytes.
     ReadBytes(usize),
+    /// Waits this long; any byte from the client meanwhile (or one already read
+    /// but not consumed) fails the step. Proves the client is waiting for a reply.
+    ExpectSilence(Duration),
     /// Reads until the client closes the connection (EOF or reset).
     ReadUntilClose,
     /// Writes `prefix`, then filler bytes without any line end, up to `total` bytes
@@ -141,6 +158,34 @@ impl Script {
         self.step(Step::ExpectData)
     }
 
+    /// Reads one BDAT command and its chunk (see [`Step::ExpectBdat`]).
+    pub fn expect_bdat(self) -> Script {
+        self.step(Step::ExpectBdat)
+    }
+
+    /// Reads one BDAT command and its chunk, then answers `reply` (CRLF added if
+    /// missing).
+    pub fn reply_bdat(self, reply: &str) -> Script {
+        self.expect_bdat().send(crlf(reply))
+    }
+
+    /// Answers every BDAT command (with its chunk) with `reply` until a line
+    /// starting with `until` arrives; that line is left for the next step to answer.
+    pub fn reply_bdats_until(self, reply: &str, until: &str) -> Script {
+        self.step(Step::ReplyBdatsUntil {
+            reply: crlf(reply),
+            until: until.to_string(),
+        })
+    }
+
+    /// A whole accepted transaction of a message sent as one BDAT chunk: MAIL,
+    /// `rcpts` RCPTs, `BDAT n LAST` with its data.
+    pub fn bdat_transaction(self, rcpts: usize) -> Script {
+        self.reply("MAIL FROM:", "250 2.1.0 Ok")
+            .reply_next_prefixed("RCPT TO:", rcpts, "250 2.1.5 Ok")
+            .reply_bdat("250 2.0.0 Ok: queued")
+    }
+
     /// Answers the next `count` commands, whatever they are, with `reply`.
     pub fn reply_next(self, count: usize, reply: &str) -> Script {
         self.step(Step::ReplyNext {
@@ -151,6 +196,11 @@ impl Script {
 
     pub fn read_bytes(self, n: usize) -> Script {
         self.step(Step::ReadBytes(n))
+    }
+
+    /// Fails if the client sends anything within `d` (see [`Step::ExpectSilence`]).
+    pub fn expect_silence(self, d: Duration) -> Script {
+        self.step(Step::ExpectSilence(d))
     }
 
     pub fn read_until_close(self) -> Script {
@@ -224,13 +274,31 @@ pub struct Line {
     pub pipelined: bool,
 }
 
+/// One BDAT chunk as the server read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chunk {
+    /// The size the BDAT command declared (and the bytes read).
+    pub size: usize,
+    /// The command said LAST.
+    pub last: bool,
+    /// More bytes had already arrived behind the chunk's data when it was read.
+    pub pipelined: bool,
+}
+
 /// What happened on one connection.
 #[derive(Clone, Debug, Default)]
 pub struct Conn {
-    /// Every command line read (lines inside message data are not here).
+    /// Every command line read (lines inside message data are not here; BDAT
+    /// command lines are, their chunk data is not).
     pub lines: Vec<Line>,
-    /// Every message read by `ExpectData`, terminator included.
+    /// Every message read by `ExpectData` (terminator included), or by BDAT (the
+    /// chunks of one message concatenated, added at its LAST chunk).
     pub data: Vec<Vec<u8>>,
+    /// For each entry of `data`: more bytes had already arrived behind its end
+    /// (the terminator or the LAST chunk) when it was read.
+    pub data_pipelined: Vec<bool>,
+    /// Every BDAT chunk read, in order.
+    pub chunks: Vec<Chunk>,
     /// Every byte received.
     pub raw: Vec<u8>,
     /// Bytes the server wrote.
@@ -453,6 +521,9 @@ enum Stop {
 struct Open {
     stream: TcpStream,
     buf: Vec<u8>,
+    /// BDAT chunk data of a message whose LAST chunk has not come yet (discarded
+    /// when a command other than BDAT is read, e.g. the RSET after a refused chunk).
+    bdat: Vec<u8>,
 }
 
 struct Runner {
@@ -526,6 +597,7 @@ impl Runner {
                     self.conn = Some(Open {
                         stream,
                         buf: Vec::new(),
+                        bdat: Vec::new(),
                     });
                     return Ok(());
                 }
@@ -581,6 +653,18 @@ impl Runner {
                 }
             }
             Step::ExpectData => self.read_data(),
+            Step::ExpectBdat => {
+                let line = self.read_line()?;
+                self.read_chunk(&line)
+            }
+            Step::ReplyBdatsUntil { reply, until } => loop {
+                let line = self.read_line()?;
+                if starts_with_ci(&line, &until) {
+                    return Ok(());
+                }
+                self.read_chunk(&line)?;
+                self.write(&reply)?;
+            },
             Step::ReplyNext { count, reply } => {
                 for _ in 0..count {
                     self.read_line()?;
@@ -595,6 +679,7 @@ impl Runner {
                 self.open()?.buf.drain(..n);
                 Ok(())
             }
+            Step::ExpectSilence(d) => self.expect_silence(d),
             Step::ReadUntilClose => loop {
                 self.open()?.buf.clear();
                 match self.fill() {
@@ -712,6 +797,9 @@ impl Runner {
                 }
                 let text = String::from_utf8_lossy(&line).into_owned();
                 let pipelined = !open.buf.is_empty();
+                if !starts_with_ci(&text, "BDAT ") {
+                    open.bdat.clear();
+                }
                 let recorded = text.clone();
                 self.with_conn(|c| {
                     c.lines.push(Line {
@@ -745,11 +833,111 @@ impl Runner {
             };
             if let Some(end) = end {
                 let data: Vec<u8> = open.buf.drain(..end).collect();
-                self.with_conn(|c| c.data.push(data));
+                let pipelined = !open.buf.is_empty();
+                self.with_conn(|c| {
+                    c.data.push(data);
+                    c.data_pipelined.push(pipelined);
+                });
                 return Ok(());
             }
             scanned = open.buf.len();
             self.fill()?;
         }
     }
+
+    /// Waits `d`, failing if any byte arrives (or is already waiting).
+    fn expect_silence(&mut self, d: Duration) -> Result<(), Stop> {
+        let deadline = Instant::now() + d;
+        let mut chunk = [0u8; 64 * 1024];
+        loop {
+            let waiting = self.open()?.buf.len();
+            if waiting > 0 {
+                return Err(Stop::Failed(format!(
+                    "expected silence, but {waiting} byte(s) arrived"
+                )));
+            }
+            if Instant::now() >= deadline {
+                return Ok(());
+            }
+            if self.stopped() {
+                return Err(Stop::Stopped);
+            }
+            let result = self.open()?.stream.read(&mut chunk);
+            match result {
+                Ok(0) => {
+                    self.with_conn(|c| c.closed_by_client = true);
+                    return Err(Stop::Failed(
+                        "the client closed the connection (expected silence)".to_string(),
+                    ));
+                }
+                Ok(n) => {
+                    self.open()?.buf.extend_from_slice(&chunk[..n]);
+                    self.with_conn(|c| c.raw.extend_from_slice(&chunk[..n]));
+                }
+                Err(e) if matches!(e.kind(), IoKind::WouldBlock | IoKind::TimedOut) => {}
+                Err(e) if e.kind() == IoKind::Interrupted => {}
+                Err(e) => {
+                    self.with_conn(|c| c.closed_by_client = true);
+                    return Err(Stop::Failed(format!("read failed: {e}")));
+                }
+            }
+        }
+    }
+
+    /// Reads the chunk data of the BDAT command `line` (already read and recorded)
+    /// and records the chunk; at LAST the message's chunks become one message.
+    fn read_chunk(&mut self, line: &str) -> Result<(), Stop> {
+        let Some((size, last)) = parse_bdat(line) else {
+            return Err(Stop::Failed(format!(
+                "expected BDAT <size> [LAST], got {line:?}"
+            )));
+        };
+        if size > MAX_CHUNK {
+            return Err(Stop::Failed(format!(
+                "BDAT chunk of {size} bytes is too large"
+            )));
+        }
+        while self.open()?.buf.len() < size {
+            self.fill()?;
+        }
+        let open = self.open()?;
+        let chunk: Vec<u8> = open.buf.drain(..size).collect();
+        let pipelined = !open.buf.is_empty();
+        open.bdat.extend_from_slice(&chunk);
+        let message = last.then(|| std::mem::take(&mut open.bdat));
+        self.with_conn(|c| {
+            c.chunks.push(Chunk {
+                size,
+                last,
+                pipelined,
+            });
+            if let Some(message) = message {
+                c.data.push(message);
+                c.data_pipelined.push(pipelined);
+            }
+        });
+        Ok(())
+    }
+}
+
+/// The size and LAST flag of a `BDAT <size> [LAST]` line (ASCII case-insensitive).
+fn parse_bdat(line: &str) -> Option<(usize, bool)> {
+    let mut words = line.split(' ');
+    if !words.next()?.eq_ignore_ascii_case("BDAT") {
+        return None;
+    }
+    let size_word = words.next()?;
+    if size_word.is_empty() || !size_word.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let size = size_word.parse().ok()?;
+    let last = match words.next() {
+        None => false,
+        Some(w) if w.eq_ignore_ascii_case("LAST") => true,
+        Some(_) => return None,
+    };
+    if words.next().is_some() {
+        return None;
+    }
+    Some((size, last))
 }

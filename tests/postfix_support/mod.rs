@@ -27,6 +27,11 @@ impl Log {
         log
     }
 
+    /// Every line with its kind, in order.
+    pub fn entries(&self) -> Vec<(LogKind, String)> {
+        self.0.lock().unwrap().clone()
+    }
+
     /// All lines, in order, prefixed with their kind (for failure messages).
     pub fn dump(&self) -> String {
         self.0

@@ -81,6 +81,8 @@ pub(super) struct Tx {
     /// Body bytes taken from the source.
     body_in: u64,
     body_done: bool,
+    /// BDAT: the whole body fit in the chunk read ahead (one `BDAT n LAST`).
+    single: bool,
     /// Output position where the end of the data (dot or last chunk) ends.
     end_mark: Option<u64>,
     final_reply: Option<Reply>,
@@ -100,7 +102,9 @@ impl Tx {
     pub(super) fn body_request(&self) -> Option<Want> {
         let max = match (self.mode, self.stage) {
             (Mode::Data, Stage::Body) => BODY_STEP,
-            (Mode::Bdat, Stage::ReadAhead) => CHUNK - self.chunk.len().min(CHUNK - 1),
+            // One byte more than a chunk tells a body of exactly one chunk from a
+            // longer one.
+            (Mode::Bdat, Stage::ReadAhead) => CHUNK + 1 - self.chunk.len().min(CHUNK),
             (Mode::Bdat, Stage::Chunks) if !self.body_done && self.chunk.len() < CHUNK => {
                 CHUNK - self.chunk.len()
             }
@@ -287,6 +291,7 @@ impl Session {
             chunk: Vec::new(),
             body_in: 0,
             body_done: false,
+            single: false,
             end_mark: None,
             final_reply: None,
             empty_body: false,
@@ -496,13 +501,17 @@ impl Session {
             let (failure, retry) = if unknown && error.kind() == ErrorKind::Protocol {
                 // A reply out of step is never taken as the final reply, so the
                 // message fails with the protocol error; it may have arrived though.
-                let e = Error::new(
+                let mut e = Error::new(
                     ErrorKind::Protocol,
                     format!(
-                        "{}; the whole message had been sent, so it may or may not have                          been delivered (not retried)",
+                        "{}; the whole message had been sent, so it may or may not have \
+                         been delivered (not retried)",
                         error.message()
                     ),
                 );
+                if let Some(reply) = error.reply() {
+                    e = e.with_reply(reply.clone());
+                }
                 (e, false)
             } else if unknown {
                 let mut e = Error::new(
@@ -550,7 +559,7 @@ impl Session {
             Mode::Data => tx.encoder.encode(bytes, &mut self.wire.out),
             Mode::Bdat => {
                 tx.encoder.encode(bytes, &mut tx.chunk);
-                if tx.stage == Stage::ReadAhead && tx.chunk.len() >= CHUNK {
+                if tx.stage == Stage::ReadAhead && tx.chunk.len() > CHUNK {
                     tx.stage = Stage::Commands;
                 }
             }
@@ -581,6 +590,7 @@ impl Session {
                 tx.body_done = true;
                 if tx.stage == Stage::ReadAhead {
                     tx.stage = Stage::Commands;
+                    tx.single = true;
                 }
             }
         }
@@ -707,7 +717,7 @@ fn write_commands_of(wire: &mut Wire, tx: &mut Tx, pipelined: bool) -> crate::Re
             tx.in_flight += 1;
             tx.stage = Stage::AwaitGo;
         }
-        Mode::Bdat if tx.body_done => {
+        Mode::Bdat if tx.single => {
             if !room(wire, pipelined) {
                 return Ok(wrote);
             }
@@ -727,22 +737,24 @@ fn too_many_recipients(result: &RecipientResult) -> bool {
             .map_or(true, |e| e.subject == 5 && e.detail == 3)
 }
 
-/// Writes the buffered chunk as `BDAT n` (or `BDAT n LAST` once the body is done).
+/// Writes the next chunk: `BDAT n LAST` with all that is left once the body is
+/// done and fits, else `BDAT n` with exactly [`CHUNK`] bytes (the rest stays).
 fn write_chunk(wire: &mut Wire, tx: &mut Tx, pipelined: bool) {
-    let last = tx.body_done;
+    let last = tx.body_done && tx.chunk.len() <= CHUNK;
+    let size = if last { tx.chunk.len() } else { CHUNK };
     let command = Command::Bdat {
-        size: tx.chunk.len() as u64,
+        size: size as u64,
         last,
     };
     // BDAT has no argument that could be refused.
     let _ = wire.command(&command, Awaiting::Bdat { tx: tx.seq, last });
-    wire.bytes(&tx.chunk);
+    wire.bytes(&tx.chunk[..size]);
+    tx.chunk.drain(..size);
     // Its reply is legitimate only once the chunk itself is written.
     let end = wire.produced();
     if let Some(pending) = wire.awaiting.back_mut() {
         pending.end = end;
     }
-    tx.chunk.clear();
     tx.in_flight += 1;
     if pipelined {
         wire.budget = wire.budget.saturating_sub(1);

@@ -1,0 +1,574 @@
+//! Scripted fault servers for what pipelining makes possible and hard: commands
+//! and data sharing one write, BDAT chunks streaming ahead of their replies,
+//! replies arriving all at once or a byte at a time, replies that are out of step
+//! with the commands, recipients deferred with 452, and batches failing half-way.
+//! Each test checks both sides: the client's result and what arrived at the server.
+
+mod fault_server;
+
+use fault_server::{contains_bytes, fails, Chunk, Conn, FaultServer, Record, Script};
+use smtpc::{ErrorKind, Message, Report, TlsMode};
+use std::time::Duration;
+
+const FROM: &str = "sender@example.com";
+const TO: &str = "rcpt@example.com";
+const BODY: &[u8] = b"Subject: test\r\n\r\nHello.\r\n";
+/// `BODY` as it must arrive with DATA: unchanged, plus the terminator.
+const BODY_WIRE: &[u8] = b"Subject: test\r\n\r\nHello.\r\n.\r\n";
+/// The BDAT chunk size of the library (128 KiB).
+const CHUNK: usize = 128 * 1024;
+/// At most this many RCPT/BDAT commands go in one pipelined group.
+const GROUP: usize = 100;
+/// How long the server waits to prove that the client waits for a reply.
+const SILENCE: Duration = Duration::from_millis(150);
+
+/// A body of `len` bytes of short CRLF lines, no dots, whose last line has no line
+/// break: its wire form is the body plus CRLF.
+fn body_without_final_newline(len: usize) -> Vec<u8> {
+    let mut body = Vec::with_capacity(len);
+    while body.len() < len {
+        body.extend_from_slice(b"0123456789abcdefghijklmnopqrstuvwxyz\r\n");
+    }
+    body.truncate(len);
+    // End inside a line: replace a final CR or CRLF with ordinary bytes.
+    for i in [len - 2, len - 1] {
+        if matches!(body[i], b'\r' | b'\n') {
+            body[i] = b'x';
+        }
+    }
+    body
+}
+
+/// Asserts two byte strings are equal, describing a difference briefly (large
+/// bodies are not printed).
+fn assert_same_bytes(got: &[u8], want: &[u8], what: &str) {
+    if got == want {
+        return;
+    }
+    let at = got
+        .iter()
+        .zip(want)
+        .position(|(a, b)| a != b)
+        .unwrap_or(got.len().min(want.len()));
+    let around = |b: &[u8]| {
+        String::from_utf8_lossy(&b[at.saturating_sub(20)..(at + 20).min(b.len())]).into_owned()
+    };
+    panic!(
+        "{what}: {} bytes, expected {}; first difference at {at}: {:?} vs {:?}",
+        got.len(),
+        want.len(),
+        around(got),
+        around(want)
+    );
+}
+
+/// Asserts the server received exactly these messages.
+fn assert_messages(rec: &Record, want: &[&[u8]]) {
+    let got = rec.messages();
+    assert_eq!(got.len(), want.len(), "number of messages received");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert_same_bytes(g, w, &format!("message {}", i + 1));
+    }
+}
+
+/// The line of `conn` with exactly this text.
+fn line<'a>(conn: &'a Conn, text: &str) -> &'a fault_server::Line {
+    conn.lines
+        .iter()
+        .find(|l| l.text == text)
+        .unwrap_or_else(|| panic!("no line {text:?} in {:?}", conn.texts()))
+}
+
+/// The first line of `conn` starting with `prefix`.
+fn line_starting<'a>(conn: &'a Conn, prefix: &str) -> &'a fault_server::Line {
+    conn.lines
+        .iter()
+        .find(|l| l.text.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starting {prefix:?} in {:?}", conn.texts()))
+}
+
+/// How often `needle` occurs in `haystack`.
+fn occurrences(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .filter(|w| *w == needle)
+        .count()
+}
+
+/// A built message to `to` with a subject and text naming `n`.
+fn message(n: &str, to: &str) -> Message {
+    let mut m = Message::new();
+    m.set_from(None, FROM).unwrap();
+    m.add_to(None, to).unwrap();
+    m.set_subject(&format!("message {n}")).unwrap();
+    m.set_text(&format!("This is message {n}.")).unwrap();
+    m
+}
+
+fn rcpt_line(address: &str) -> String {
+    format!("RCPT TO:<{address}>")
+}
+
+fn mail_line() -> String {
+    format!("MAIL FROM:<{FROM}>")
+}
+
+// ---------------------------------------------------------------------------
+// BDAT (CHUNKING)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn protocol_error_after_the_whole_message_has_a_clean_text() {
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING"])
+            .reply("MAIL FROM:", "250 2.1.0 Ok")
+            .reply("RCPT TO:", "250 2.1.5 Ok")
+            .reply("DATA", "354 go ahead")
+            .expect_data()
+            .send("250 2.0.0 Ok: queued\r\n250 extra\r\n")
+            .read_until_close(),
+    );
+    let mut client = server.client();
+    let e = fails(client.send_raw(FROM, &[TO], BODY));
+    drop(client);
+    server.join();
+    assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
+    assert!(!e.message().contains("  "), "{:?}", e.message());
+    assert!(
+        e.message().contains("may or may not have been delivered"),
+        "{:?}",
+        e.message()
+    );
+}
+
+#[test]
+fn trailing_421_behind_the_final_reply_is_allowed() {
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING"])
+            .reply("MAIL FROM:", "250 2.1.0 Ok")
+            .reply("RCPT TO:", "250 2.1.5 Ok")
+            .reply("DATA", "354 go ahead")
+            .expect_data()
+            .send("250 2.0.0 Ok: queued\r\n421 4.3.2 fault.test closing\r\n")
+            .read_until_close(),
+    );
+    let mut client = server.client();
+    let report = client.send_raw(FROM, &[TO], BODY).expect("delivered");
+    assert_eq!(report.final_text(), "2.0.0 Ok: queued");
+    assert!(report.recipients[0].delivered());
+    assert!(!client.is_connected(), "the server closed the session");
+    drop(client);
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.messages(), vec![BODY_WIRE.to_vec()]);
+    assert_eq!(rec.accepted, 1);
+}
+
+#[test]
+fn opportunistic_starttls_454_with_more_replies_is_a_protocol_error() {
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING", "STARTTLS"])
+            .expect("STARTTLS")
+            .send("454 4.7.0 TLS not available\r\n250 2.1.0 Ok\r\n550 5.1.1 no such user\r\n354 go\r\n")
+            .read_until_close(),
+    );
+    let mut client = server.client_with(Some(TlsMode::StartTlsOpportunistic));
+    let e = fails(client.send_raw(FROM, &[TO], BODY));
+    assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
+    assert!(!client.is_connected());
+    drop(client);
+
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.lines(), ["EHLO client.test", "STARTTLS"]);
+    let raw = rec.raw();
+    assert!(
+        raw.ends_with(b"STARTTLS\r\n"),
+        "nothing after STARTTLS: {:?}",
+        String::from_utf8_lossy(&raw)
+    );
+    assert!(!contains_bytes(&raw, b"MAIL") && !contains_bytes(&raw, b"Hello."));
+    assert_eq!(rec.accepted, 1, "no reconnect");
+}
+
+/// The control case: a plain 454 in opportunistic mode goes on without TLS.
+#[test]
+fn opportunistic_starttls_454_alone_continues_without_tls() {
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING", "STARTTLS"])
+            .reply("STARTTLS", "454 4.7.0 TLS not available")
+            .transaction(1)
+            .quit(),
+    );
+    let mut client = server.client_with(Some(TlsMode::StartTlsOpportunistic));
+    client.send_raw(FROM, &[TO], BODY).expect("send");
+    assert!(!client.is_tls());
+    client.quit().expect("quit");
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.messages(), vec![BODY_WIRE.to_vec()]);
+}
+
+// ---------------------------------------------------------------------------
+// Batches
+// ---------------------------------------------------------------------------
+
+/// Checks that `data` is the DATA wire form of `message(n, ..)`.
+fn assert_is_message(data: &[u8], n: &str) {
+    assert!(
+        contains_bytes(data, format!("Subject: message {n}\r\n").as_bytes()),
+        "{}",
+        String::from_utf8_lossy(data)
+    );
+    assert!(contains_bytes(
+        data,
+        format!("This is message {n}.").as_bytes()
+    ));
+    assert!(data.ends_with(b"\r\n.\r\n"));
+    assert_eq!(occurrences(data, b"\r\n.\r\n"), 1);
+}
+
+#[test]
+fn batch_over_data_sends_each_end_of_data_with_the_next_mail() {
+    let to = ["to1@example.com", "to2@example.com", "to3@example.com"];
+    // After each message's data the server reads the next MAIL, RCPT and DATA
+    // before it answers the data: they must have come without waiting for it.
+    let mut script = Script::new()
+        .hello(&["PIPELINING"])
+        .reply("MAIL FROM:", "250 2.1.0 Ok")
+        .reply(&rcpt_line(to[0]), "250 2.1.5 Ok")
+        .reply("DATA", "354 go ahead")
+        .expect_data();
+    for (i, next) in to.iter().enumerate().skip(1) {
+        script = script
+            .expect("MAIL FROM:")
+            .expect(&rcpt_line(next))
+            .expect("DATA")
+            .send(format!(
+                "250 2.0.0 Ok: queued as M{i}\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 go ahead\r\n"
+            ))
+            .expect_data();
+    }
+    let server = FaultServer::start(script.send("250 2.0.0 Ok: queued as M3\r\n").quit());
+    let messages = [
+        message("one", to[0]),
+        message("two", to[1]),
+        message("three", to[2]),
+    ];
+    let refs: Vec<&Message> = messages.iter().collect();
+    let mut client = server.client();
+    let results = client.send_batch(&refs);
+    assert_eq!(results.len(), 3);
+    for (i, r) in results.iter().enumerate() {
+        let report = r.as_ref().unwrap_or_else(|e| panic!("message {i}: {e}"));
+        assert_eq!(
+            report.final_text(),
+            format!("2.0.0 Ok: queued as M{}", i + 1)
+        );
+        assert_eq!(report.recipients.len(), 1);
+        assert_eq!(report.recipients[0].address, to[i]);
+        assert!(report.recipients[0].delivered());
+    }
+    assert!(client.last_error().is_none());
+    client.quit().expect("quit");
+
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.accepted, 1);
+    let conn = &rec.conns[0];
+    assert_eq!(conn.data.len(), 3, "each message once");
+    for (data, n) in conn.data.iter().zip(["one", "two", "three"]) {
+        assert_is_message(data, n);
+    }
+    // Messages 1 and 2: more bytes (the next MAIL) were behind the end of data in
+    // the same read; message 3 is the last.
+    assert_eq!(conn.data_pipelined, [true, true, false]);
+    let raw = &conn.raw;
+    for next in &to[1..] {
+        let joined = format!(
+            "\r\n.\r\n{}\r\n{}\r\nDATA\r\n",
+            mail_line(),
+            rcpt_line(next)
+        );
+        assert!(contains_bytes(raw, joined.as_bytes()), "{joined:?}");
+    }
+    // Each MAIL was read with its RCPT and DATA behind it.
+    let mails: Vec<_> = conn
+        .lines
+        .iter()
+        .filter(|l| l.text.starts_with("MAIL FROM:"))
+        .collect();
+    assert_eq!(mails.len(), 3);
+    assert!(mails.iter().all(|l| l.pipelined), "{mails:?}");
+}
+
+#[test]
+fn batch_over_bdat_sends_each_message_in_one_write_after_the_previous_replies() {
+    let to = ["to1@example.com", "to2@example.com", "to3@example.com"];
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING", "CHUNKING"])
+            .bdat_transaction(1)
+            .bdat_transaction(1)
+            .bdat_transaction(1)
+            .quit(),
+    );
+    let messages = [
+        message("one", to[0]),
+        message("two", to[1]),
+        message("three", to[2]),
+    ];
+    let refs: Vec<&Message> = messages.iter().collect();
+    let mut client = server.client();
+    let results = client.send_batch(&refs);
+    for (i, r) in results.iter().enumerate() {
+        let report = r.as_ref().unwrap_or_else(|e| panic!("message {i}: {e}"));
+        assert_eq!(report.final_text(), "2.0.0 Ok: queued");
+        assert!(report.recipients[0].delivered());
+    }
+    client.quit().expect("quit");
+
+    let rec = server.join();
+    rec.assert_script_done();
+    let conn = &rec.conns[0];
+    assert_eq!(conn.data.len(), 3);
+    for (data, n) in conn.data.iter().zip(["one", "two", "three"]) {
+        assert!(contains_bytes(
+            data,
+            format!("Subject: message {n}\r\n").as_bytes()
+        ));
+        assert!(
+            !contains_bytes(data, b"\r\n.\r\n"),
+            "no terminator with BDAT"
+        );
+    }
+    // Each message in one write (MAIL and RCPT read with the chunk behind them),
+    // and nothing of the next message before this one's replies.
+    assert!(
+        conn.chunks.iter().all(|c| c.last && !c.pipelined),
+        "{:?}",
+        conn.chunks
+    );
+    let mails: Vec<_> = conn
+        .lines
+        .iter()
+        .filter(|l| l.text.starts_with("MAIL FROM:") || l.text.starts_with("RCPT TO:"))
+        .collect();
+    assert_eq!(mails.len(), 6);
+    assert!(mails.iter().all(|l| l.pipelined), "{mails:?}");
+    assert_eq!(conn.data_pipelined, [false, false, false]);
+}
+
+#[test]
+fn batch_connection_lost_after_the_first_data_is_unknown_then_not_sent() {
+    let to = ["to1@example.com", "to2@example.com", "to3@example.com"];
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING"])
+            .reply("MAIL FROM:", "250 2.1.0 Ok")
+            .reply(&rcpt_line(to[0]), "250 2.1.5 Ok")
+            .reply("DATA", "354 go ahead")
+            .expect_data()
+            .close(),
+    );
+    let messages = [
+        message("one", to[0]),
+        message("two", to[1]),
+        message("three", to[2]),
+    ];
+    let refs: Vec<&Message> = messages.iter().collect();
+    let mut client = server.client();
+    // A session that is already open: its loss must not trigger a reconnect.
+    client.connect().expect("connect");
+    let results = client.send_batch(&refs);
+    assert_eq!(results.len(), 3);
+    let e1 = results[0].as_ref().expect_err("message 1");
+    assert_eq!(e1.kind(), ErrorKind::UnknownOutcome, "{e1}");
+    let report = e1.report().expect("message 1 has a report");
+    assert_eq!(report.recipients.len(), 1);
+    assert_eq!(report.recipients[0].code, 250, "accepted at RCPT");
+    assert_eq!(
+        report.recipients[0].failure,
+        Some(ErrorKind::UnknownOutcome)
+    );
+    for (i, r) in results.iter().enumerate().skip(1) {
+        let e = r.as_ref().expect_err("not sent");
+        assert_eq!(e.kind(), ErrorKind::NotSent, "message {}: {e}", i + 1);
+        if let Some(report) = e.report() {
+            assert_eq!(report.delivered_count(), 0, "{report:?}");
+        }
+    }
+    assert_eq!(
+        client.last_error().map(|e| e.kind()),
+        Some(ErrorKind::UnknownOutcome)
+    );
+    assert!(!client.is_connected());
+    drop(client);
+
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.accepted, 1, "no reconnect");
+    assert_eq!(rec.messages().len(), 1, "message 1's data exactly once");
+    assert_is_message(&rec.messages()[0], "one");
+    let raw = rec.raw();
+    assert_eq!(occurrences(&raw, b"Subject: message one"), 1);
+    assert!(!contains_bytes(&raw, b"Subject: message two"));
+    assert!(!contains_bytes(&raw, b"Subject: message three"));
+    assert!(
+        !contains_bytes(&raw, to[2].as_bytes()),
+        "message 3 never started"
+    );
+    assert!(occurrences(&raw, b"MAIL FROM:") <= 2);
+}
+
+/// A batch where message 2's RCPT is refused: message 2 fails alone (RSET), 1 and 3
+/// are delivered on the same connection.
+#[test]
+fn batch_with_a_refused_message_in_the_middle_goes_on() {
+    let to = ["to1@example.com", "nobody@example.com", "to3@example.com"];
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING"])
+            .transaction(1)
+            .reply("MAIL FROM:", "250 2.1.0 Ok")
+            .reply(&rcpt_line(to[1]), "550 5.1.1 User unknown")
+            .reply("DATA", "554 5.5.1 Error: no valid recipients")
+            .reply("RSET", "250 2.0.0 Ok")
+            .transaction(1)
+            .quit(),
+    );
+    let messages = [
+        message("one", to[0]),
+        message("two", to[1]),
+        message("three", to[2]),
+    ];
+    let refs: Vec<&Message> = messages.iter().collect();
+    let mut client = server.client();
+    let results = client.send_batch(&refs);
+    assert!(results[0].is_ok(), "{:?}", results[0]);
+    let e = results[1].as_ref().expect_err("message 2");
+    assert_eq!(e.kind(), ErrorKind::RecipientsRejected, "{e}");
+    assert!(results[2].is_ok(), "{:?}", results[2]);
+    assert_eq!(
+        client.last_error().map(|e| e.kind()),
+        Some(ErrorKind::RecipientsRejected)
+    );
+    client.quit().expect("quit");
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.accepted, 1);
+    let data = rec.messages();
+    assert_eq!(data.len(), 2);
+    assert_is_message(&data[0], "one");
+    assert_is_message(&data[1], "three");
+    assert!(!contains_bytes(&rec.raw(), b"Subject: message two"));
+}
+
+// ---------------------------------------------------------------------------
+// Switches
+// ---------------------------------------------------------------------------
+
+#[test]
+fn chunking_off_uses_data_although_offered() {
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING", "CHUNKING"])
+            .transaction(1)
+            .quit(),
+    );
+    let mut client = server.client();
+    client.set_chunking(false).unwrap();
+    let input: &[u8] = b"Subject: x\r\n\r\n.dot\r\n";
+    client.send_raw(FROM, &[TO], input).expect("send");
+    client.quit().expect("quit");
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(
+        rec.lines()[1..],
+        [mail_line(), rcpt_line(TO), "DATA".into(), "QUIT".into()]
+    );
+    assert!(!rec.saw("BDAT"));
+    assert!(rec.conns[0].chunks.is_empty());
+    // DATA means dot-stuffing and the terminator.
+    assert_eq!(
+        rec.messages(),
+        vec![b"Subject: x\r\n\r\n..dot\r\n.\r\n".to_vec()]
+    );
+    assert!(
+        line(&rec.conns[0], &mail_line()).pipelined,
+        "still pipelined"
+    );
+}
+
+#[test]
+fn pipelining_off_sends_one_command_per_round_trip() {
+    let rcpts = ["a@example.com", "b@example.com"];
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING"])
+            .expect("MAIL FROM:")
+            .expect_silence(SILENCE)
+            .send("250 2.1.0 Ok\r\n")
+            .expect(&rcpt_line(rcpts[0]))
+            .expect_silence(SILENCE)
+            .send("250 2.1.5 Ok\r\n")
+            .reply(&rcpt_line(rcpts[1]), "250 2.1.5 Ok")
+            .reply("DATA", "354 go ahead")
+            .expect_data()
+            .send("250 2.0.0 Ok: queued\r\n")
+            .quit(),
+    );
+    let mut client = server.client();
+    client.set_pipelining(false).unwrap();
+    client.send_raw(FROM, &rcpts, BODY).expect("send");
+    client.quit().expect("quit");
+    let rec = server.join();
+    rec.assert_script_done();
+    let conn = &rec.conns[0];
+    let pipelined: Vec<_> = conn.lines.iter().filter(|l| l.pipelined).collect();
+    assert!(pipelined.is_empty(), "{pipelined:?}");
+    assert_eq!(conn.data_pipelined, [false]);
+    assert_eq!(rec.messages(), vec![BODY_WIRE.to_vec()]);
+}
+
+#[test]
+fn pipelining_off_with_chunking_waits_for_each_reply() {
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING", "CHUNKING"])
+            .expect("MAIL FROM:")
+            .expect_silence(SILENCE)
+            .send("250 2.1.0 Ok\r\n")
+            .expect("RCPT TO:")
+            .expect_silence(SILENCE)
+            .send("250 2.1.5 Ok\r\n")
+            .reply_bdat("250 2.0.0 Ok: queued")
+            .quit(),
+    );
+    let mut client = server.client();
+    client.set_pipelining(false).unwrap();
+    client.send_raw(FROM, &[TO], BODY).expect("send");
+    client.quit().expect("quit");
+    let rec = server.join();
+    rec.assert_script_done();
+    let conn = &rec.conns[0];
+    assert!(!line(conn, &mail_line()).pipelined);
+    assert!(!line(conn, &rcpt_line(TO)).pipelined);
+    assert_eq!(
+        line_starting(conn, "BDAT").text,
+        format!("BDAT {} LAST", BODY.len())
+    );
+    assert_eq!(
+        conn.chunks,
+        [Chunk {
+            size: BODY.len(),
+            last: true,
+            pipelined: false
+        }]
+    );
+    assert_eq!(rec.messages(), vec![BODY.to_vec()]);
+}
