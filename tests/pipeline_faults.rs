@@ -117,6 +117,643 @@ fn mail_line() -> String {
 // BDAT (CHUNKING)
 // ---------------------------------------------------------------------------
 
+/// A body of exactly `len` bytes (a multiple of 64) of 64-byte CRLF lines, no dots:
+/// its wire form with BDAT is the body itself.
+fn crlf_lines(len: usize) -> Vec<u8> {
+    assert_eq!(len % 64, 0);
+    let line = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\r\n";
+    assert_eq!(line.len(), 64);
+    line.repeat(len / 64)
+}
+
+/// Every byte `conn` received is one of its command lines (with CRLF) or chunk data.
+fn assert_every_byte_accounted_for(conn: &Conn) {
+    let lines: usize = conn.lines.iter().map(|l| l.text.len() + 2).sum();
+    let chunks: usize = conn.chunks.iter().map(|c| c.size).sum();
+    assert_eq!(
+        conn.raw.len(),
+        lines + chunks,
+        "bytes received vs. command lines and declared chunk sizes: {:?}",
+        conn.texts()
+    );
+}
+
+#[test]
+fn bdat_small_message_goes_in_one_write_byte_for_byte() {
+    // The server reads MAIL, RCPT and the whole chunk before it answers anything:
+    // they must have come without waiting for a reply.
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING", "CHUNKING"])
+            .expect("MAIL FROM:")
+            .expect("RCPT TO:")
+            .expect_bdat()
+            .send("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued\r\n")
+            .quit(),
+    );
+    // Bare LF, bare CR, CRLF, lines starting with dots, no final line break.
+    let input: &[u8] = b"Subject: x\n\n.dot\nbare CR\rCRLF\r\n..two\n.\nend";
+    let wire: &[u8] = b"Subject: x\r\n\r\n.dot\r\nbare CR\r\nCRLF\r\n..two\r\n.\r\nend\r\n";
+    let mut client = server.client();
+    let report = client.send_raw(FROM, &[TO], input).expect("send");
+    assert_eq!(report.final_text(), "2.0.0 Ok: queued");
+    assert_eq!(report.recipients.len(), 1);
+    assert!(report.recipients[0].delivered());
+    client.quit().expect("quit");
+
+    let rec = server.join();
+    rec.assert_script_done();
+    let conn = &rec.conns[0];
+    let mut want = format!(
+        "EHLO client.test\r\n{}\r\n{}\r\nBDAT {} LAST\r\n",
+        mail_line(),
+        rcpt_line(TO),
+        wire.len()
+    )
+    .into_bytes();
+    want.extend_from_slice(wire);
+    want.extend_from_slice(b"QUIT\r\n");
+    assert_same_bytes(&conn.raw, &want, "bytes received");
+    assert!(line(conn, &mail_line()).pipelined);
+    assert!(line(conn, &rcpt_line(TO)).pipelined);
+    assert_eq!(
+        conn.chunks,
+        [Chunk {
+            size: wire.len(),
+            last: true,
+            pipelined: false
+        }]
+    );
+    assert_messages(&rec, &[wire]);
+    assert_eq!(rec.accepted, 1);
+}
+
+#[test]
+fn bdat_large_message_waits_for_rcpt_replies_then_streams_exact_chunks() {
+    let body = body_without_final_newline(300_000);
+    let mut wire = body.clone();
+    wire.extend_from_slice(b"\r\n");
+    let rest = wire.len() - 2 * CHUNK;
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING", "CHUNKING"])
+            .expect("MAIL FROM:")
+            .expect("RCPT TO:")
+            // No chunk before the RCPT reply: the body does not fit in one chunk.
+            .expect_silence(SILENCE)
+            .send("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n")
+            .reply_bdat("250 2.0.0 chunk 1 Ok")
+            .reply_bdat("250 2.0.0 chunk 2 Ok")
+            .reply_bdat("250 2.0.0 Ok: queued")
+            .quit(),
+    );
+    let mut client = server.client();
+    let report = client.send_raw(FROM, &[TO], &body).expect("send");
+    assert_eq!(report.final_text(), "2.0.0 Ok: queued");
+    assert!(report.recipients[0].delivered());
+    client.quit().expect("quit");
+
+    let rec = server.join();
+    rec.assert_script_done();
+    let conn = &rec.conns[0];
+    assert_eq!(
+        rec.lines()[1..],
+        [
+            mail_line(),
+            rcpt_line(TO),
+            format!("BDAT {CHUNK}"),
+            format!("BDAT {CHUNK}"),
+            format!("BDAT {rest} LAST"),
+            "QUIT".into()
+        ]
+    );
+    assert!(line(conn, &mail_line()).pipelined, "MAIL and RCPT together");
+    assert!(
+        !line(conn, &rcpt_line(TO)).pipelined,
+        "nothing behind RCPT before its reply"
+    );
+    let sizes: Vec<(usize, bool)> = conn.chunks.iter().map(|c| (c.size, c.last)).collect();
+    assert_eq!(sizes, [(CHUNK, false), (CHUNK, false), (rest, true)]);
+    assert_messages(&rec, &[&wire]);
+    assert_every_byte_accounted_for(conn);
+}
+
+#[test]
+fn bdat_chunk_refused_then_rset_and_the_session_goes_on() {
+    let body = body_without_final_newline(2 * CHUNK + 1000);
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING", "CHUNKING"])
+            .reply("MAIL FROM:", "250 2.1.0 Ok")
+            .reply("RCPT TO:", "250 2.1.5 Ok")
+            .reply_bdat("552 5.3.4 Message size exceeds fixed limit")
+            // The chunks already in flight when the client read the 552.
+            .reply_bdats_until("503 5.5.1 Error: bad sequence of commands", "RSET")
+            .send("250 2.0.0 Ok\r\n")
+            .bdat_transaction(1)
+            .quit(),
+    );
+    let mut client = server.client();
+    let e = fails(client.send_raw(FROM, &[TO], &body));
+    assert_eq!(e.kind(), ErrorKind::MessageTooBig, "{e}");
+    let reply = e.reply().expect("the refusal");
+    assert_eq!(reply.code, 552);
+    assert_eq!(reply.text(), "5.3.4 Message size exceeds fixed limit");
+    assert!(
+        client.is_connected(),
+        "the session survives a refused chunk"
+    );
+    let report = client.send_raw(FROM, &[TO], BODY).expect("second message");
+    assert_eq!(report.final_text(), "2.0.0 Ok: queued");
+    assert!(report.recipients[0].delivered());
+    client.quit().expect("quit");
+
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.accepted, 1, "the same connection");
+    let conn = &rec.conns[0];
+    let texts = conn.texts();
+    let rset = texts.iter().position(|l| l == "RSET").expect("RSET");
+    assert_eq!(texts[1..3], [mail_line(), rcpt_line(TO)]);
+    // The first chunk, then whatever was in flight (at most the other two).
+    let first: Vec<&Chunk> = conn.chunks.iter().take(rset - 3).collect();
+    assert!((1..=3).contains(&first.len()), "{texts:?}");
+    assert!(texts[3..rset].iter().all(|l| l.starts_with("BDAT ")));
+    assert_eq!(texts[3], format!("BDAT {CHUNK}"));
+    assert_eq!((first[0].size, first[0].last), (CHUNK, false));
+    assert_eq!(
+        texts[rset + 1..],
+        [
+            mail_line(),
+            rcpt_line(TO),
+            format!("BDAT {} LAST", BODY.len()),
+            "QUIT".into()
+        ]
+    );
+    // The second message arrived as one chunk, after the RSET.
+    let last = conn.chunks.last().expect("chunks");
+    assert_eq!((last.size, last.last), (BODY.len(), true));
+    let first_completed = first.iter().any(|c| c.last);
+    let messages = rec.messages();
+    assert_eq!(messages.len(), 1 + usize::from(first_completed));
+    assert_same_bytes(messages.last().unwrap(), BODY, "second message");
+    assert_every_byte_accounted_for(conn);
+}
+
+#[test]
+fn bdat_chunk_refused_early_stops_the_stream() {
+    // 256 chunks of 64-byte lines: 32 MiB.
+    let body = crlf_lines(256 * CHUNK);
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING", "CHUNKING"])
+            .reply("MAIL FROM:", "250 2.1.0 Ok")
+            .reply("RCPT TO:", "250 2.1.5 Ok")
+            .reply_bdat("552 5.3.4 Message size exceeds fixed limit")
+            .reply_bdats_until("503 5.5.1 Error: bad sequence of commands", "RSET")
+            .send("250 2.0.0 Ok\r\n")
+            .quit(),
+    );
+    let mut client = server.client();
+    let e = fails(client.send_raw(FROM, &[TO], &body));
+    assert_eq!(e.kind(), ErrorKind::MessageTooBig, "{e}");
+    assert_eq!(e.reply().map(|r| r.code), Some(552));
+    client.quit().expect("quit");
+
+    let rec = server.join();
+    rec.assert_script_done();
+    let conn = &rec.conns[0];
+    let n = conn.chunks.len();
+    assert!((1..GROUP).contains(&n), "{n} chunks sent");
+    assert!(conn.chunks.iter().all(|c| !c.last), "no LAST chunk");
+    assert!(conn.chunks.iter().all(|c| c.size == CHUNK));
+    assert_eq!(rec.count("BDAT"), n);
+    assert!(rec.messages().is_empty());
+    let texts = conn.texts();
+    assert_eq!(texts[texts.len() - 2..], ["RSET", "QUIT"]);
+    assert!(conn.raw.len() < GROUP * CHUNK, "{} bytes", conn.raw.len());
+    assert_every_byte_accounted_for(conn);
+}
+
+#[test]
+fn bdat_body_of_exactly_one_chunk_goes_in_one_write() {
+    let body = crlf_lines(CHUNK);
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING", "CHUNKING"])
+            .expect("MAIL FROM:")
+            .expect("RCPT TO:")
+            .expect_bdat()
+            .send("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued\r\n")
+            .quit(),
+    );
+    let mut client = server.client();
+    let report = client.send_raw(FROM, &[TO], &body).expect("send");
+    assert!(report.recipients[0].delivered());
+    client.quit().expect("quit");
+
+    let rec = server.join();
+    rec.assert_script_done();
+    let conn = &rec.conns[0];
+    assert_eq!(
+        rec.lines()[1..],
+        [
+            mail_line(),
+            rcpt_line(TO),
+            format!("BDAT {CHUNK} LAST"),
+            "QUIT".into()
+        ]
+    );
+    assert!(line(conn, &mail_line()).pipelined);
+    assert!(line(conn, &rcpt_line(TO)).pipelined);
+    assert_eq!(
+        conn.chunks,
+        [Chunk {
+            size: CHUNK,
+            last: true,
+            pipelined: false
+        }]
+    );
+    assert_messages(&rec, &[&body]);
+}
+
+#[test]
+fn bdat_body_of_exactly_one_chunk_is_delivered_intact() {
+    let body = crlf_lines(CHUNK);
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING", "CHUNKING"])
+            .bdat_transaction(1)
+            .quit(),
+    );
+    let mut client = server.client();
+    let report = client.send_raw(FROM, &[TO], &body).expect("send");
+    assert_eq!(report.final_text(), "2.0.0 Ok: queued");
+    assert_eq!(report.delivered_count(), 1);
+    client.quit().expect("quit");
+
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.count("BDAT"), 1);
+    assert_eq!(
+        line_starting(&rec.conns[0], "BDAT").text,
+        format!("BDAT {CHUNK} LAST")
+    );
+    assert_messages(&rec, &[&body]);
+    assert_every_byte_accounted_for(&rec.conns[0]);
+}
+
+#[test]
+fn bdat_chunks_of_a_growing_body_declare_their_exact_sizes() {
+    // Bare LF lines: every line grows by one byte when normalised to CRLF.
+    let body = b"abc\n".repeat(50_000);
+    let wire = b"abc\r\n".repeat(50_000);
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING", "CHUNKING"])
+            .reply("MAIL FROM:", "250 2.1.0 Ok")
+            .reply("RCPT TO:", "250 2.1.5 Ok")
+            .reply_bdats_until("250 2.0.0 Ok", "QUIT")
+            .send("221 2.0.0 Bye\r\n"),
+    );
+    let mut client = server.client();
+    let report = client.send_raw(FROM, &[TO], &body).expect("send");
+    assert!(report.recipients[0].delivered());
+    client.quit().expect("quit");
+
+    let rec = server.join();
+    rec.assert_script_done();
+    let conn = &rec.conns[0];
+    let (last, others) = conn.chunks.split_last().expect("chunks");
+    assert!(last.last, "{:?}", conn.chunks);
+    assert!(
+        others.iter().all(|c| c.size == CHUNK && !c.last),
+        "{:?}",
+        conn.chunks
+    );
+    assert_eq!(conn.chunks.len(), wire.len().div_ceil(CHUNK));
+    let declared: usize = conn.chunks.iter().map(|c| c.size).sum();
+    assert_eq!(declared, wire.len());
+    for (l, c) in conn
+        .texts()
+        .iter()
+        .filter(|l| l.starts_with("BDAT"))
+        .zip(&conn.chunks)
+    {
+        let want = if c.last {
+            format!("BDAT {} LAST", c.size)
+        } else {
+            format!("BDAT {}", c.size)
+        };
+        assert_eq!(*l, want);
+    }
+    assert_messages(&rec, &[&wire]);
+    assert_every_byte_accounted_for(conn);
+}
+
+#[test]
+fn bdat_extra_reply_after_the_last_chunk_is_a_protocol_error() {
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING", "CHUNKING"])
+            .reply("MAIL FROM:", "250 2.1.0 Ok")
+            .reply("RCPT TO:", "250 2.1.5 Ok")
+            .expect_bdat()
+            .send("250 2.0.0 Ok: queued\r\n250 extra\r\n")
+            .read_until_close(),
+    );
+    let mut client = server.client();
+    let e = fails(client.send_raw(FROM, &[TO], BODY));
+    assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
+    if let Some(report) = e.report() {
+        assert_eq!(report.delivered_count(), 0, "{report:?}");
+    }
+    assert!(!client.is_connected());
+    drop(client);
+
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.accepted, 1, "not retried");
+    assert_eq!(rec.count("MAIL FROM:"), 1);
+    assert_eq!(rec.count("BDAT"), 1);
+    assert_messages(&rec, &[BODY]);
+}
+
+// ---------------------------------------------------------------------------
+// Recipients deferred with 452
+// ---------------------------------------------------------------------------
+
+const FIVE: [&str; 5] = [
+    "r1@example.com",
+    "r2@example.com",
+    "r3@example.com",
+    "r4@example.com",
+    "r5@example.com",
+];
+
+/// MAIL and the five RCPTs, the third refused with `refusal`, the others accepted.
+fn five_rcpts_third_refused(script: Script, refusal: &str) -> Script {
+    let mut script = script.reply("MAIL FROM:", "250 2.1.0 Ok");
+    for (i, to) in FIVE.iter().enumerate() {
+        script = script.reply(
+            &rcpt_line(to),
+            if i == 2 { refusal } else { "250 2.1.5 Ok" },
+        );
+    }
+    script
+}
+
+/// The data of a transaction, accepted with `queued`.
+fn data_accepted(script: Script, chunking: bool, queued: &str) -> Script {
+    if chunking {
+        script.reply_bdat(queued)
+    } else {
+        script
+            .reply("DATA", "354 End data with <CR><LF>.<CR><LF>")
+            .expect_data()
+            .send(format!("{queued}\r\n"))
+    }
+}
+
+/// Five recipients, the third deferred with `refusal` and accepted in a further
+/// transaction: every recipient delivered once, the message sent twice.
+fn deferred_recipient_goes_in_a_further_transaction(refusal: &str, chunking: bool) {
+    let ext: &[&str] = if chunking {
+        &["PIPELINING", "CHUNKING"]
+    } else {
+        &["PIPELINING"]
+    };
+    let script = five_rcpts_third_refused(Script::new().hello(ext), refusal);
+    let script = data_accepted(script, chunking, "250 2.0.0 Ok: queued as T1")
+        .reply("MAIL FROM:", "250 2.1.0 Ok")
+        .reply(&rcpt_line(FIVE[2]), "250 2.1.5 Ok");
+    let server =
+        FaultServer::start(data_accepted(script, chunking, "250 2.0.0 Ok: queued as T2").quit());
+    let mut client = server.client();
+    let report = client.send_raw(FROM, &FIVE, BODY).expect("send");
+    let addresses: Vec<&str> = report
+        .recipients
+        .iter()
+        .map(|r| r.address.as_str())
+        .collect();
+    assert_eq!(addresses, FIVE, "each address once, in order");
+    assert_eq!(report.delivered_count(), 5, "{report:?}");
+    assert!(
+        report.recipients.iter().all(|r| r.code == 250),
+        "{report:?}"
+    );
+    assert_eq!(report.final_text(), "2.0.0 Ok: queued as T2");
+    client.quit().expect("quit");
+
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.accepted, 1);
+    let data_line = if chunking {
+        format!("BDAT {} LAST", BODY.len())
+    } else {
+        "DATA".to_string()
+    };
+    let mut want = vec!["EHLO client.test".to_string(), mail_line()];
+    want.extend(FIVE.iter().map(|to| rcpt_line(to)));
+    want.extend([
+        data_line.clone(),
+        mail_line(),
+        rcpt_line(FIVE[2]),
+        data_line,
+        "QUIT".into(),
+    ]);
+    assert_eq!(rec.lines(), want);
+    let wire = if chunking { BODY } else { BODY_WIRE };
+    assert_messages(&rec, &[wire, wire]);
+}
+
+#[test]
+fn rcpt_452_4_5_3_goes_in_a_further_transaction() {
+    deferred_recipient_goes_in_a_further_transaction("452 4.5.3 Error: too many recipients", false);
+}
+
+#[test]
+fn rcpt_452_without_enhanced_code_goes_in_a_further_transaction() {
+    deferred_recipient_goes_in_a_further_transaction("452 Too many recipients", false);
+}
+
+#[test]
+fn rcpt_452_with_bdat_goes_in_a_further_transaction() {
+    deferred_recipient_goes_in_a_further_transaction("452 4.5.3 Error: too many recipients", true);
+}
+
+#[test]
+fn rcpt_452_again_in_the_further_transaction_is_not_repeated() {
+    let too_many = "452 4.5.3 Error: too many recipients";
+    let script = five_rcpts_third_refused(Script::new().hello(&["PIPELINING"]), too_many);
+    let server = FaultServer::start(
+        data_accepted(script, false, "250 2.0.0 Ok: queued as T1")
+            .reply("MAIL FROM:", "250 2.1.0 Ok")
+            .reply(&rcpt_line(FIVE[2]), too_many)
+            .reply("DATA", "554 5.5.1 Error: no valid recipients")
+            .reply("RSET", "250 2.0.0 Ok")
+            .quit(),
+    );
+    let mut client = server.client();
+    let e = fails(client.send_raw(FROM, &FIVE, BODY));
+    assert_eq!(e.kind(), ErrorKind::Partial, "{e}");
+    let report = e.report().expect("report");
+    assert_eq!(report.recipients.len(), 5);
+    assert_eq!(report.delivered_count(), 4, "{report:?}");
+    let third = &report.recipients[2];
+    assert_eq!(third.address, FIVE[2]);
+    assert_eq!(third.code, 452);
+    assert!(!third.delivered());
+    assert_eq!(report.final_text(), "2.0.0 Ok: queued as T1");
+    client.quit().expect("quit");
+
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.count("MAIL FROM:"), 2, "no third transaction");
+    assert_eq!(rec.count(&rcpt_line(FIVE[2])), 2);
+    assert_eq!(rec.count("RSET"), 1);
+    assert_messages(&rec, &[BODY_WIRE]);
+}
+
+#[test]
+fn rcpt_452_4_2_2_mailbox_full_is_not_retried() {
+    let script = five_rcpts_third_refused(
+        Script::new().hello(&["PIPELINING"]),
+        "452 4.2.2 Mailbox full",
+    );
+    let server = FaultServer::start(data_accepted(script, false, "250 2.0.0 Ok: queued").quit());
+    let mut client = server.client();
+    let e = fails(client.send_raw(FROM, &FIVE, BODY));
+    assert_eq!(e.kind(), ErrorKind::Partial, "{e}");
+    let report = e.report().expect("report");
+    assert_eq!(report.delivered_count(), 4, "{report:?}");
+    assert_eq!(report.recipients[2].code, 452);
+    assert_eq!(
+        report.recipients[2].failure,
+        Some(ErrorKind::RecipientsRejected)
+    );
+    client.quit().expect("quit");
+
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.count("MAIL FROM:"), 1, "not retried");
+    assert_eq!(rec.count(&rcpt_line(FIVE[2])), 1);
+    assert_messages(&rec, &[BODY_WIRE]);
+}
+
+// ---------------------------------------------------------------------------
+// Replies all at once, byte by byte, or out of step
+// ---------------------------------------------------------------------------
+
+/// Sends to three recipients (the second refused), the replies to MAIL, RCPT and
+/// DATA coming in one write or byte by byte: the error and what the server saw.
+fn send_with_replies(slowly: bool) -> (smtpc::Error, Record) {
+    let rcpts = ["a@example.com", "nobody@example.com", "c@example.com"];
+    let replies =
+        "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n550 5.1.1 User unknown\r\n250 2.1.5 Ok\r\n354 go ahead\r\n";
+    let script = Script::new()
+        .hello(&["PIPELINING"])
+        .expect("MAIL FROM:")
+        .expect(&rcpt_line(rcpts[0]))
+        .expect(&rcpt_line(rcpts[1]))
+        .expect(&rcpt_line(rcpts[2]))
+        .expect("DATA");
+    let script = if slowly {
+        script.send_slowly(replies, Duration::from_millis(1))
+    } else {
+        script.send(replies)
+    };
+    let server = FaultServer::start(script.expect_data().send("250 2.0.0 Ok: queued\r\n").quit());
+    let mut client = server.client();
+    let e = fails(client.send_raw(FROM, &rcpts, BODY));
+    client.quit().expect("quit");
+    let rec = server.join();
+    rec.assert_script_done();
+    (e, rec)
+}
+
+#[test]
+fn replies_in_one_packet_or_byte_by_byte_give_the_same_report() {
+    let (fast, fast_rec) = send_with_replies(false);
+    let (slow, slow_rec) = send_with_replies(true);
+    assert_eq!(fast.kind(), ErrorKind::Partial, "{fast}");
+    assert_eq!(slow.kind(), fast.kind(), "{slow}");
+    let report: &Report = fast.report().expect("report");
+    assert_eq!(slow.report(), Some(report));
+    assert_eq!(report.delivered_count(), 2, "{report:?}");
+    assert_eq!(report.recipients[1].code, 550);
+    assert_eq!(report.final_text(), "2.0.0 Ok: queued");
+    for rec in [&fast_rec, &slow_rec] {
+        assert_eq!(rec.accepted, 1);
+        assert_messages(rec, &[BODY_WIRE]);
+    }
+    assert_eq!(fast_rec.lines(), slow_rec.lines());
+    assert_same_bytes(&slow_rec.raw(), &fast_rec.raw(), "bytes received");
+}
+
+#[test]
+fn reply_354_with_the_final_250_before_any_data_is_a_protocol_error() {
+    let server = FaultServer::start(
+        Script::new()
+            .hello(&["PIPELINING"])
+            .expect("MAIL FROM:")
+            .expect("RCPT TO:")
+            .expect("DATA")
+            .send("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 go\r\n250 2.0.0 Ok\r\n")
+            .read_until_close(),
+    );
+    let mut client = server.client();
+    let e = fails(client.send_raw(FROM, &[TO], BODY));
+    assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
+    assert!(!client.is_connected());
+    drop(client);
+
+    let rec = server.join();
+    rec.assert_script_done();
+    assert_eq!(rec.accepted, 1, "one connection only");
+    assert_eq!(rec.conns.len(), 1);
+    let after = rec.conns[0].bytes_after_data();
+    assert!(
+        after.is_empty(),
+        "no data, no end-of-data mark: {:?}",
+        String::from_utf8_lossy(after)
+    );
+    assert!(rec.messages().is_empty());
+}
+
+#[test]
+fn extra_reply_after_the_final_reply_is_a_protocol_error() {
+    // Whatever the timing, the reply followed by another is never taken as the
+    // answer to the data.
+    for _ in 0..3 {
+        let server = FaultServer::start(
+            Script::new()
+                .hello(&["PIPELINING"])
+                .reply("MAIL FROM:", "250 2.1.0 Ok")
+                .reply("RCPT TO:", "250 2.1.5 Ok")
+                .reply("DATA", "354 go ahead")
+                .expect_data()
+                .send("250 2.0.0 Ok: queued\r\n250 extra\r\n")
+                .read_until_close(),
+        );
+        let mut client = server.client();
+        let result = client.send_raw(FROM, &[TO], BODY);
+        let e = fails(result);
+        assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
+        if let Some(report) = e.report() {
+            assert_eq!(report.delivered_count(), 0, "{report:?}");
+            assert_eq!(report.final_code(), 0, "{report:?}");
+        }
+        assert!(!client.is_connected());
+        drop(client);
+
+        let rec = server.join();
+        rec.assert_script_done();
+        assert_eq!(rec.accepted, 1, "not retried");
+        assert_messages(&rec, &[BODY_WIRE]);
+    }
+}
+
 #[test]
 fn protocol_error_after_the_whole_message_has_a_clean_text() {
     let server = FaultServer::start(
