@@ -1131,8 +1131,13 @@ fn vrfy_noop_rset_quit() {
 /// With PIPELINING, a long recipient list goes out in groups of 100 RCPTs, each
 /// group's replies read before the next is written (no socket-buffer deadlock), and
 /// every recipient still gets its own result.
+/// 250 recipients: never more than 100 commands await their replies (a window:
+/// more go as replies come in), so the server's unread replies stay bounded and the
+/// two sides cannot deadlock on full buffers. (Before the session issue the client
+/// sent stop-and-wait groups of 100 RCPTs, and this test checked that the 100th and
+/// 200th RCPT ended a group; the bound is the contract, the groups were not.)
 #[test]
-fn pipelined_recipients_go_in_bounded_groups() {
+fn pipelined_recipients_stay_within_a_bounded_window() {
     let server = FaultServer::start(Script::new().hello(&["PIPELINING"]).transaction(250).quit());
     let mut client = server.client();
     let recipients: Vec<String> = (0..250).map(|i| format!("r{i}@example.com")).collect();
@@ -1152,19 +1157,13 @@ fn pipelined_recipients_go_in_bounded_groups() {
         .filter(|l| l.text.starts_with("RCPT TO:"))
         .collect();
     assert_eq!(rcpt.len(), 250);
-    // The 100th and 200th RCPT end their groups: nothing was sent behind them
-    // before their replies were read. Had all 250 gone in one write, bytes would
-    // have been waiting behind them.
+    let most = lines.iter().map(|l| l.lines_behind).max().unwrap();
+    // The line being read plus those behind it were all sent unanswered.
     assert!(
-        !rcpt[99].pipelined,
-        "group of 100 not closed: {:?}",
-        rcpt[99]
+        most < 100,
+        "{most} commands behind one that was not answered yet"
     );
-    assert!(
-        !rcpt[199].pipelined,
-        "group of 200 not closed: {:?}",
-        rcpt[199]
-    );
+    assert!(most >= 50, "pipelined at all: {most}");
     let mail = lines.iter().find(|l| l.text.starts_with("MAIL FROM:"));
     assert!(
         mail.expect("MAIL seen").pipelined,

@@ -13,10 +13,9 @@
 # Servers: Postfix's smtp-sink (PIPELINING, no CHUNKING) and the test Postfix's
 # discarding "sink" smtpd (PIPELINING, CHUNKING, DSN, SIZE), from
 # tests/setup/mailserver.sh.
-# Clients (tests/bench/session_*.c, one result line each): smtpc (loop; batch and
-# CHUNKING off when smtpc.h declares smtpc_client_send_batch /
-# smtpc_client_set_chunking, otherwise those rows are skipped), libcurl (one easy
-# handle reused), libESMTP (one session with every message).
+# Clients (tests/bench/session_*.c, one result line each): smtpc (one send per
+# message, or one smtpc_client_send_batch; each with CHUNKING on and off), libcurl
+# (one easy handle reused), libESMTP (one session with every message).
 #
 # Per row: messages/s, client CPU seconds (user+sys, getrusage in the client),
 # wall seconds, bytes the client sent (TCP payload, whole connection) and round
@@ -129,11 +128,7 @@ stop_pid() {
 log "building smtpc (cargo build --release) and the benchmark clients"
 cargo build --release --quiet
 CFLAGS=(-std=c99 -O2 -Wall -Wextra -Werror)
-SMTPC_DEFS=()
-HAVE_BATCH=no HAVE_CHUNKING=no
-if grep -q smtpc_client_send_batch include/smtpc.h; then SMTPC_DEFS+=(-DHAVE_SEND_BATCH); HAVE_BATCH=yes; fi
-if grep -q smtpc_client_set_chunking include/smtpc.h; then SMTPC_DEFS+=(-DHAVE_SET_CHUNKING); HAVE_CHUNKING=yes; fi
-gcc "${CFLAGS[@]}" "${SMTPC_DEFS[@]}" -Iinclude tests/bench/session_smtpc.c \
+gcc "${CFLAGS[@]}" -Iinclude tests/bench/session_smtpc.c \
     -Ltarget/release -lsmtpc -Wl,-rpath,"$ROOT/target/release" -o "$work/session_smtpc"
 gcc "${CFLAGS[@]}" tests/bench/session_curl.c -lcurl -o "$work/session_curl"
 gcc "${CFLAGS[@]}" tests/bench/session_esmtp.c -lesmtp -o "$work/session_esmtp"
@@ -268,19 +263,6 @@ PY
 CLIENTS=(smtpc:loop smtpc:loop-nochunk smtpc:batch smtpc:batch-nochunk libcurl:reuse libESMTP:session)
 declare -A BIN=([smtpc]=session_smtpc [libcurl]=session_curl [libESMTP]=session_esmtp)
 
-# Why a client row cannot run with this smtpc.h, or nothing.
-unsupported() {
-    case $1 in
-    smtpc:batch) [[ $HAVE_BATCH == yes ]] || echo "smtpc.h has no smtpc_client_send_batch" ;;
-    smtpc:loop-nochunk) [[ $HAVE_CHUNKING == yes ]] || echo "smtpc.h has no smtpc_client_set_chunking" ;;
-    smtpc:batch-nochunk)
-        if [[ $HAVE_BATCH != yes || $HAVE_CHUNKING != yes ]]; then
-            echo "smtpc.h has no smtpc_client_send_batch/smtpc_client_set_chunking"
-        fi
-        ;;
-    esac
-}
-
 # run_client OUT [netns] CLIENT MODE HOST PORT COUNT RCPTS: runs one client (in
 # the namespace with "netns") under a time limit, in the background so that a
 # signal reaches the trap at once; its RESULT line goes to OUT, stderr to
@@ -342,16 +324,11 @@ row() { echo "$*" >>"$RESULTS"; }
 # client (wire figures), then RUNS rounds of one timed run per client, clients
 # interleaved so that a passing disturbance of the machine hits all of them alike.
 bench_loopback() {
-    local wl=$1 server=$2 count=$3 rcpts=$4 port=${SERVER_PORT[$2]} c client mode why i
+    local wl=$1 server=$2 count=$3 rcpts=$4 port=${SERVER_PORT[$2]} c client mode i
     local -A line=() wire_of=() note_of=()
     local active=()
     for c in "${CLIENTS[@]}"; do
         client=${c%%:*} mode=${c#*:}
-        why=$(unsupported "$c")
-        if [[ -n "$why" ]]; then
-            line[$c]="wl=$wl server=$server client=$client mode=$mode status=skipped note=${why// /\~}"
-            continue
-        fi
         if ! capture_run "$client" "$mode" "$port" "$count" "$rcpts"; then
             log "$client $mode on $server failed (capture run, exit $client_rc): $(tail -n 3 "$work/capture.out.err" | tr '\n' ' ')"
             line[$c]="wl=$wl server=$server client=$client mode=$mode status=failed note=exit~$client_rc"
@@ -387,12 +364,7 @@ bench_loopback() {
 
 # One (client, server) through the relay: one run, counted by the relay.
 bench_delayed() {
-    local wl=$1 server=$2 client=$3 mode=$4 count=$5 rcpts=$6 why n
-    why=$(unsupported "$client:$mode")
-    if [[ -n "$why" ]]; then
-        row "wl=$wl server=$server client=$client mode=$mode status=skipped note=${why// /\~}"
-        return
-    fi
+    local wl=$1 server=$2 client=$3 mode=$4 count=$5 rcpts=$6 n
     n=$(($(wc -l <"$relay_stats") + 1))
     run_client "$work/delayed.out" netns "$client" "$mode" "$ns_root" "$relay_port" "$count" "$rcpts"
     if [[ $client_rc -ne 0 ]]; then
@@ -418,8 +390,6 @@ echo "message: $(stat -c %s "$work/msg-1.eml") bytes with 1 recipient, $(stat -c
 for server in "${SERVERS[@]}"; do
     echo "server $server: ${SERVER_DESC[$server]} on 127.0.0.1:${SERVER_PORT[$server]}"
 done
-echo "smtpc batch rows: $([[ $HAVE_BATCH == yes ]] && echo measured || echo 'skipped (smtpc.h has no smtpc_client_send_batch)');" \
-    "CHUNKING-off rows: $([[ $HAVE_CHUNKING == yes ]] && echo measured || echo 'skipped (smtpc.h has no smtpc_client_set_chunking)')"
 
 for server in "${SERVERS[@]}"; do
     for wl in 1 2; do

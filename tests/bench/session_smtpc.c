@@ -7,9 +7,9 @@
  * session_common.h) with smtpc_message_* and sends it COUNT times over one plain
  * connection (no TLS, no AUTH), then QUIT. MODE:
  *   loop           one smtpc_client_send per message, the same message handle each time
- *   loop-nochunk   the same with smtpc_client_set_chunking(c, false)   [HAVE_SET_CHUNKING]
- *   batch          one smtpc_client_send_batch for all COUNT messages  [HAVE_SEND_BATCH]
- *   batch-nochunk  batch with CHUNKING off            [HAVE_SEND_BATCH, HAVE_SET_CHUNKING]
+ *   loop-nochunk   the same with smtpc_client_set_chunking(c, false)
+ *   batch          one smtpc_client_send_batch for all COUNT messages
+ *   batch-nochunk  batch with CHUNKING off
  * Prints one RESULT line (session_common.h). Exit status 0 when every message
  * was accepted, 1 on failure, 2 usage error, 3 MODE not compiled in (the header
  * this was built against lacks the function).
@@ -84,20 +84,6 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s: unknown mode '%s'\n", PROG, mode);
         return 2;
     }
-#ifndef HAVE_SEND_BATCH
-    if (batch) {
-        fprintf(stderr, "%s: mode %s needs smtpc_client_send_batch, not in this smtpc.h\n", PROG,
-                mode);
-        return 3;
-    }
-#endif
-#ifndef HAVE_SET_CHUNKING
-    if (!chunking) {
-        fprintf(stderr, "%s: mode %s needs smtpc_client_set_chunking, not in this smtpc.h\n", PROG,
-                mode);
-        return 3;
-    }
-#endif
 
     smtpc_message *m = build(rcpts);
     if (!m) return 1;
@@ -107,10 +93,7 @@ int main(int argc, char **argv) {
     if ((st = smtpc_client_set_tls(c, SMTPC_TLS_NONE)) != SMTPC_OK) return fail("set_tls", st, c);
     if ((st = smtpc_client_set_timeout_ms(c, 10000, 60000)) != SMTPC_OK)
         return fail("set_timeout_ms", st, c);
-#ifdef HAVE_SET_CHUNKING
     if ((st = smtpc_client_set_chunking(c, chunking)) != SMTPC_OK) return fail("set_chunking", st, c);
-#endif
-#ifdef HAVE_SEND_BATCH
     const smtpc_message **list = NULL;
     if (batch) {
         list = malloc((size_t)count * sizeof *list);
@@ -120,7 +103,6 @@ int main(int argc, char **argv) {
         }
         for (int i = 0; i < count; i++) list[i] = m;
     }
-#endif
 
     struct bench_clock t0, t1;
     bench_clock_read(&t0);
@@ -135,16 +117,13 @@ int main(int argc, char **argv) {
             }
             ok++;
         }
-    }
-#ifdef HAVE_SEND_BATCH
-    else {
+    } else {
         st = smtpc_client_send_batch(c, list, (size_t)count, NULL);
         if (st == SMTPC_OK)
             ok = count;
         else
             fail("send_batch", st, c);
     }
-#endif
     smtpc_status qst = smtpc_client_quit(c);
     bench_clock_read(&t1);
     if (qst != SMTPC_OK) fail("quit", qst, c);
@@ -162,9 +141,7 @@ int main(int argc, char **argv) {
         remove(path);
     }
     bench_result("smtpc", mode, count, rcpts, ok, msg_bytes, &t0, &t1);
-#ifdef HAVE_SEND_BATCH
     free(list);
-#endif
     smtpc_client_free(c);
     smtpc_message_free(m);
     return ok == count && qst == SMTPC_OK ? 0 : 1;

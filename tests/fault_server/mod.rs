@@ -272,6 +272,9 @@ pub struct Line {
     /// More bytes had already arrived behind this line when it was read (the client
     /// did not wait for a reply before sending them: pipelining).
     pub pipelined: bool,
+    /// How many complete lines had already arrived behind it: commands the client
+    /// sent before it had this one's reply.
+    pub lines_behind: usize,
 }
 
 /// One BDAT chunk as the server read it.
@@ -797,6 +800,7 @@ impl Runner {
                 }
                 let text = String::from_utf8_lossy(&line).into_owned();
                 let pipelined = !open.buf.is_empty();
+                let lines_behind = open.buf.iter().filter(|&&b| b == b'\n').count();
                 if !starts_with_ci(&text, "BDAT ") {
                     open.bdat.clear();
                 }
@@ -805,6 +809,7 @@ impl Runner {
                     c.lines.push(Line {
                         text: recorded,
                         pipelined,
+                        lines_behind,
                     })
                 });
                 return Ok(text);

@@ -8,15 +8,18 @@
 //! - BDAT (CHUNKING): the first chunk is read before MAIL. If the whole body fits,
 //!   MAIL, the RCPTs and `BDAT n LAST` with the body go in one write: one round trip.
 //!   A larger body waits for the RCPT replies, then streams as pipelined chunks.
-//!   Transactions do not overlap: a refused chunk leaves the server's state
-//!   undefined until RSET (RFC 3030), which must come before the next MAIL.
+//!   In a batch, the next message follows a message's last chunk at once, led by
+//!   RSET: a refused chunk leaves the server's state undefined until RSET (RFC
+//!   3030), and the failure may only be known after the next MAIL was written, so
+//!   every overlapping transaction starts from a clean state. A group of messages
+//!   then costs one round trip.
 //!
 //! A transaction that fails before its data was answered is followed by RSET, so
 //! the session stays usable. Recipients refused with 452 (too many recipients) go
 //! in a further transaction on the same connection (RFC 5321 section 3.3), as long
 //! as each transaction delivers to someone.
 
-use super::{Awaiting, Event, Op, Pending, Session, Want, Wire, BODY_STEP, CHUNK};
+use super::{Awaiting, Event, Op, Pending, Session, Want, Wire, BODY_STEP, CHUNK, GROUP};
 use crate::error::{Error, ErrorKind};
 use crate::protocol::command::Command;
 use crate::protocol::data::DataEncoder;
@@ -90,6 +93,8 @@ pub(super) struct Tx {
     empty_body: bool,
     /// Started on a session that had finished operations before.
     reused: bool,
+    /// BDAT, started while an earlier transaction was unfinished: RSET goes first.
+    leading_rset: bool,
 }
 
 impl Tx {
@@ -183,32 +188,34 @@ pub(super) fn unsent_report(envelope: &Envelope, kind: ErrorKind) -> Report {
     }
 }
 
-/// Room for a RCPT or BDAT now.
+/// Room for one more command now: with PIPELINING while fewer than [`GROUP`]
+/// await their replies (so the server's unread replies stay bounded and the two
+/// sides cannot deadlock on full buffers, RFC 2920 section 3.1), else only when
+/// nothing awaits a reply.
 fn room(wire: &Wire, pipelined: bool) -> bool {
     if pipelined {
-        wire.budget > 0
+        wire.awaiting.len() < GROUP
     } else {
         wire.awaiting.is_empty()
     }
 }
 
-/// Room for MAIL or DATA now (the group budget does not count them).
-fn free_room(wire: &Wire, pipelined: bool) -> bool {
-    pipelined || wire.awaiting.is_empty()
-}
-
 impl Session {
-    /// Whether the next queued message may start: with PIPELINING after a DATA
-    /// transaction whose end-of-data is written, otherwise when nothing is open.
-    pub(super) fn can_start_transaction(&self) -> bool {
+    /// Whether the next queued message may start: with PIPELINING once the
+    /// transaction before it has written the end of its data, otherwise when
+    /// nothing is open.
+    ///
+    /// An overlapping transaction starts only when all of its `commands` fit in the
+    /// window of commands awaiting replies.
+    pub(super) fn can_start_transaction(&self, commands: usize) -> bool {
         if !self.pipelining() {
             return self.txs.is_empty() && self.wire.awaiting.is_empty();
         }
         match self.txs.back() {
             None => true,
             Some(last) => {
-                self.txs.len() < 2
-                    && last.mode == Mode::Data
+                self.txs.len() < GROUP
+                    && self.wire.awaiting.len() + commands <= GROUP
                     && last.stage == Stage::AwaitFinal
                     && !last.empty_body
                     && last.error.is_none()
@@ -296,6 +303,7 @@ impl Session {
             final_reply: None,
             empty_body: false,
             reused: self.completed > 0,
+            leading_rset: mode == Mode::Bdat && !self.txs.is_empty(),
         });
     }
 
@@ -334,7 +342,7 @@ impl Session {
             && (tx.chunk.len() >= CHUNK || tx.body_done)
             && room(wire, pipelined)
         {
-            write_chunk(wire, tx, pipelined);
+            write_chunk(wire, tx);
             wrote = true;
         }
         wrote
@@ -440,7 +448,8 @@ impl Session {
             return;
         };
         let data_answered = tx.mode == Mode::Data && tx.final_reply.is_some();
-        if tx.mail_sent && error.is_some() && !data_answered {
+        // A later transaction already written began with its own RSET.
+        if tx.mail_sent && error.is_some() && !data_answered && self.txs.is_empty() {
             // Cannot fail: RSET has no argument.
             let _ = self.wire.command(&Command::Rset, Awaiting::Reset);
         }
@@ -661,6 +670,11 @@ pub(super) struct Retry {
 }
 
 impl Retry {
+    /// The commands it needs at least: RSET, MAIL, the RCPTs, BDAT or DATA.
+    pub(super) fn commands(&self) -> usize {
+        self.targets.len() + 3
+    }
+
     /// The message's result when the session ends before this transaction starts.
     pub(super) fn not_sent(self, cause: &Error) -> (usize, crate::Result<Report>) {
         let mut report = self.report;
@@ -676,8 +690,11 @@ impl Retry {
 fn write_commands_of(wire: &mut Wire, tx: &mut Tx, pipelined: bool) -> crate::Result<bool> {
     let mut wrote = false;
     if !tx.mail_sent {
-        if !free_room(wire, pipelined) {
+        if !room(wire, pipelined) {
             return Ok(false);
+        }
+        if tx.leading_rset {
+            wire.command(&Command::Rset, Awaiting::Reset)?;
         }
         let command = Command::Mail {
             from: &tx.env.from,
@@ -699,16 +716,13 @@ fn write_commands_of(wire: &mut Wire, tx: &mut Tx, pipelined: bool) -> crate::Re
             params: &params,
         };
         wire.command(&command, Awaiting::Rcpt(tx.seq, tx.next_rcpt))?;
-        if pipelined {
-            wire.budget -= 1;
-        }
         tx.next_rcpt += 1;
         tx.in_flight += 1;
         tx.rcpts_written = true;
         wrote = true;
     }
     // Without PIPELINING, DATA or BDAT only once a recipient was accepted.
-    if !free_room(wire, pipelined) || (!pipelined && !tx.viable()) {
+    if !room(wire, pipelined) || (!pipelined && !tx.viable()) {
         return Ok(wrote);
     }
     match tx.mode {
@@ -721,7 +735,7 @@ fn write_commands_of(wire: &mut Wire, tx: &mut Tx, pipelined: bool) -> crate::Re
             if !room(wire, pipelined) {
                 return Ok(wrote);
             }
-            write_chunk(wire, tx, pipelined);
+            write_chunk(wire, tx);
         }
         Mode::Bdat => tx.stage = Stage::AwaitRcpts,
     }
@@ -739,7 +753,7 @@ fn too_many_recipients(result: &RecipientResult) -> bool {
 
 /// Writes the next chunk: `BDAT n LAST` with all that is left once the body is
 /// done and fits, else `BDAT n` with exactly [`CHUNK`] bytes (the rest stays).
-fn write_chunk(wire: &mut Wire, tx: &mut Tx, pipelined: bool) {
+fn write_chunk(wire: &mut Wire, tx: &mut Tx) {
     let last = tx.body_done && tx.chunk.len() <= CHUNK;
     let size = if last { tx.chunk.len() } else { CHUNK };
     let command = Command::Bdat {
@@ -756,9 +770,6 @@ fn write_chunk(wire: &mut Wire, tx: &mut Tx, pipelined: bool) {
         pending.end = end;
     }
     tx.in_flight += 1;
-    if pipelined {
-        wire.budget = wire.budget.saturating_sub(1);
-    }
     if last {
         tx.end_mark = Some(end);
         tx.stage = Stage::AwaitFinal;

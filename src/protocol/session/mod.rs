@@ -50,9 +50,10 @@ use crate::protocol::sasl::{Credentials, Exchange};
 use mail::Tx;
 use std::collections::VecDeque;
 
-/// Most RCPT and BDAT commands in one pipelined group. The replies to a group are
-/// read before the next group is written, so the server's unread replies can never
-/// fill both sockets' buffers and deadlock the two sides (RFC 2920 section 3.1).
+/// Most commands awaiting their replies at once with PIPELINING. A window, not a
+/// stop-and-wait group: as replies come in, more commands go, so the pipe stays
+/// full; and the server's unread replies stay bounded, so the two sides can never
+/// deadlock on full socket buffers (RFC 2920 section 3.1).
 pub const GROUP: usize = 100;
 
 /// The BDAT chunk size: a message whose whole body fits in one chunk goes as a
@@ -277,8 +278,6 @@ struct Wire {
     awaiting: VecDeque<Pending>,
     events: VecDeque<Event>,
     log_lines: bool,
-    /// RCPT/BDAT commands the current pipelined group may still take.
-    budget: usize,
 }
 
 impl Wire {
@@ -377,7 +376,6 @@ impl Session {
             awaiting: VecDeque::new(),
             events: VecDeque::new(),
             log_lines: cfg.log_lines,
-            budget: GROUP,
         };
         wire.awaiting.push_back(Pending {
             what: Awaiting::Greeting,
@@ -595,9 +593,6 @@ impl Session {
         };
         self.replies += 1;
         self.log_reply(&reply);
-        if self.wire.awaiting.is_empty() {
-            self.wire.budget = GROUP;
-        }
         if reply.code == 421 && closes_at_once(pending.what) {
             // The server is closing the session: nothing in progress can go on.
             self.abort = true;
@@ -781,7 +776,10 @@ impl Session {
         let startable = match self.ops.front() {
             None => false,
             Some(Op::Command(_)) => self.txs.is_empty() && self.wire.awaiting.is_empty(),
-            Some(Op::Send { .. } | Op::Retry(_)) => self.can_start_transaction(),
+            Some(Op::Send { envelope, .. }) => {
+                self.can_start_transaction(envelope.recipients.len() + 3)
+            }
+            Some(Op::Retry(retry)) => self.can_start_transaction(retry.commands()),
         };
         if !startable {
             return false;

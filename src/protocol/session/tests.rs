@@ -1038,18 +1038,76 @@ fn batch_with_data_sends_the_next_mail_behind_the_dot() {
 }
 
 #[test]
-fn batch_with_bdat_one_write_per_message() {
+fn batch_with_bdat_sends_the_next_message_behind_the_last_chunk_led_by_rset() {
     let mut h = Harness::ready(cfg(), EXT_ALL);
     for i in 0..3 {
         h.bodies.insert(i, BODY.to_vec());
         h.s.send(i, envelope(&["a@x.test"]));
     }
     h.run();
-    for i in 0..3 {
-        assert_eq!(h.writes, 1, "message {i}");
-        assert!(h.sent().starts_with("MAIL FROM:"));
-        h.server("250 ok\r\n250 ok\r\n250 queued\r\n");
-        assert!(h.result(i).is_ok());
+    assert_eq!(h.writes, 1, "three messages in one write");
+    let one = format!(
+        "MAIL FROM:<s@x.test> SIZE={n}\r\nRCPT TO:<a@x.test>\r\nBDAT {n} LAST\r\n{}",
+        String::from_utf8_lossy(BODY),
+        n = BODY.len()
+    );
+    assert_eq!(h.sent(), format!("{one}RSET\r\n{one}RSET\r\n{one}"));
+    h.server("250 ok\r\n250 ok\r\n250 queued 1\r\n");
+    assert!(h.result(0).is_ok());
+    h.server("250 reset\r\n250 ok\r\n250 ok\r\n250 queued 2\r\n250 reset\r\n");
+    assert!(h.result(1).is_ok());
+    h.server("250 ok\r\n250 ok\r\n250 queued 3\r\n");
+    assert!(h.result(2).is_ok());
+    assert_eq!(h.sent(), "", "no RSET after the last one");
+    assert_eq!(h.s.want(), Want::Idle);
+}
+
+#[test]
+fn batch_with_bdat_a_refused_message_is_cleared_by_the_next_ones_rset() {
+    let mut h = Harness::ready(cfg(), EXT_ALL);
+    for i in 0..2 {
+        h.bodies.insert(i, BODY.to_vec());
+        h.s.send(i, envelope(&["a@x.test"]));
+    }
+    h.run();
+    h.sent();
+    h.server(
+        "250 ok\r\n250 ok\r\n554 5.7.1 rejected\r\n250 reset\r\n250 ok\r\n250 ok\r\n250 queued\r\n",
+    );
+    assert_eq!(h.sent(), "", "the second message's RSET was the reset");
+    assert_eq!(kind(h.result(0)), ErrorKind::MessageRejected);
+    assert!(h.result(1).is_ok());
+    assert_eq!(h.s.want(), Want::Idle);
+}
+
+#[test]
+fn batch_with_bdat_keeps_at_most_a_window_of_commands_in_flight() {
+    let mut h = Harness::ready(cfg(), EXT_ALL);
+    for i in 0..120 {
+        h.bodies.insert(i, BODY.to_vec());
+        h.s.send(i, envelope(&["a@x.test"]));
+    }
+    assert_eq!(h.run(), Want::Read);
+    let first = h.sent();
+    // MAIL RCPT BDAT, then RSET MAIL RCPT BDAT per message: 25 fit in 100.
+    assert_eq!(first.matches("MAIL FROM:").count(), 25);
+    assert_eq!(
+        first
+            .lines()
+            .filter(|l| !l.starts_with("Subject") && !l.is_empty() && !l.starts_with("Hello"))
+            .count(),
+        99
+    );
+    // As replies come in, the window slides: each message's replies let another go.
+    h.server("250 ok\r\n250 ok\r\n250 q\r\n");
+    assert_eq!(h.sent().matches("MAIL FROM:").count(), 1);
+    for _ in 1..120 {
+        h.server("250 r\r\n250 ok\r\n250 ok\r\n250 q\r\n");
+        h.sent();
+        assert!(h.s.wire.awaiting.len() <= GROUP);
+    }
+    for i in 0..120 {
+        assert!(h.result(i).is_ok(), "message {i}");
     }
 }
 
