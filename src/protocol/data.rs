@@ -52,7 +52,7 @@ impl DataEncoder {
                 out.push(b'.');
             }
             // Copy the run up to the next line break in one go.
-            let Some(brk) = rest.iter().position(|&b| b == b'\n' || b == b'\r') else {
+            let Some(brk) = memchr::memchr2(b'\n', b'\r', rest) else {
                 out.extend_from_slice(rest);
                 self.at_line_start = false;
                 return;

@@ -48,7 +48,12 @@ impl Extensions {
 
     /// Whether `keyword` (any case) was advertised.
     pub fn has(&self, keyword: &str) -> bool {
-        self.keywords.contains_key(&keyword.to_ascii_uppercase())
+        // Keywords are stored upper-cased; the library's own lookups already are.
+        if keyword.bytes().any(|b| b.is_ascii_lowercase()) {
+            self.keywords.contains_key(&keyword.to_ascii_uppercase())
+        } else {
+            self.keywords.contains_key(keyword)
+        }
     }
 
     /// The parameters of `keyword`, if advertised.

@@ -338,6 +338,9 @@ pub struct Session {
     parser: ReplyParser,
     wire: Wire,
     ext: Extensions,
+    /// PIPELINING and CHUNKING offered and switched on (looked up once per EHLO).
+    use_pipelining: bool,
+    use_chunking: bool,
     tls_active: bool,
     /// Operations not started yet.
     ops: VecDeque<Op>,
@@ -387,6 +390,8 @@ impl Session {
             parser: ReplyParser::new(),
             wire,
             ext: Extensions::none(),
+            use_pipelining: false,
+            use_chunking: false,
             tls_active,
             ops: VecDeque::new(),
             txs: VecDeque::new(),
@@ -795,12 +800,19 @@ impl Session {
 
     /// Whether PIPELINING is in use.
     fn pipelining(&self) -> bool {
-        self.cfg.pipelining && self.ext.has("PIPELINING")
+        self.use_pipelining
     }
 
     /// Whether BDAT is in use.
     fn chunking(&self) -> bool {
-        self.cfg.chunking && self.ext.has("CHUNKING")
+        self.use_chunking
+    }
+
+    /// Takes what the server advertised (EHLO), or forgets it (HELO, TLS).
+    fn set_extensions(&mut self, ext: Extensions) {
+        self.use_pipelining = self.cfg.pipelining && ext.has("PIPELINING");
+        self.use_chunking = self.cfg.chunking && ext.has("CHUNKING");
+        self.ext = ext;
     }
 
     /// The body request of the transaction that takes body bytes now, if any.

@@ -18,7 +18,7 @@ impl Session {
                 &reply,
             )),
             Awaiting::Ehlo if reply.is_positive() => {
-                self.ext = Extensions::from_ehlo(&reply);
+                self.set_extensions(Extensions::from_ehlo(&reply));
                 self.after_hello();
             }
             Awaiting::Ehlo if matches!(reply.code, 500 | 502) => {
@@ -40,7 +40,7 @@ impl Session {
                 ));
             }
             Awaiting::Helo => {
-                self.ext = Extensions::none();
+                self.set_extensions(Extensions::none());
                 self.after_hello();
             }
             Awaiting::StartTls => self.on_starttls_reply(reply),
@@ -104,7 +104,7 @@ impl Session {
     /// The handshake after STARTTLS succeeded: everything learnt before TLS is void
     /// (RFC 3207), so EHLO again.
     pub(super) fn tls_upgraded(&mut self) {
-        self.ext = Extensions::none();
+        self.set_extensions(Extensions::none());
         self.hello();
     }
 
