@@ -30,53 +30,26 @@ import signal
 import sys
 import time
 
-SETUP_PREFIXES = (b"EHLO", b"HELO", b"LHLO")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from flights import Flights  # noqa: E402  (the module next to this script)
 
 
 class Stats:
     def __init__(self, conn):
         self.conn = conn
-        self.last = None  # "c" or "s": direction of the last data chunk
-        self.prefix = b""  # first bytes of the current client flight
-        self.greeting = 0
-        self.setup = 0
-        self.quit = 0
-        self.round_trips = 0
-        self.client_bytes = 0
-        self.server_bytes = 0
+        self.flights = Flights()
         self.t0 = time.monotonic()
 
     def client_data(self, data):
-        self.client_bytes += len(data)
-        if self.last != "c":
-            self.prefix = b""
-        if len(self.prefix) < 8:
-            self.prefix += data[: 8 - len(self.prefix)]
-        self.last = "c"
+        self.flights.client(len(data), data)
 
     def server_data(self, data):
-        self.server_bytes += len(data)
-        if self.last == "c":
-            self.round_trips += 1
-            head = self.prefix.upper()
-            if head.startswith(SETUP_PREFIXES):
-                self.setup += 1
-            elif head.startswith(b"QUIT"):
-                self.quit += 1
-        elif self.last is None:
-            self.greeting += 1
-        self.last = "s"
+        self.flights.server(len(data))
 
     def record(self):
         return {
             "conn": self.conn,
-            "greeting": self.greeting,
-            "setup": self.setup,
-            "quit": self.quit,
-            "round_trips": self.round_trips,
-            "msg_round_trips": self.round_trips - self.setup - self.quit,
-            "client_bytes": self.client_bytes,
-            "server_bytes": self.server_bytes,
+            **self.flights.counts(),
             "seconds": round(time.monotonic() - self.t0, 4),
         }
 

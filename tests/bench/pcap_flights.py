@@ -22,10 +22,12 @@ Link types: Ethernet (lo), Linux cooked v1/v2 (-i any), raw IP, BSD loopback.
 Python 3 standard library only.
 """
 import json
+import os
 import struct
 import sys
 
-SETUP_PREFIXES = (b"EHLO", b"HELO", b"LHLO")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from flights import Flights  # noqa: E402  (the module next to this script)
 
 
 def packets(path):
@@ -112,10 +114,8 @@ class Conn:
     def __init__(self, n, client_port):
         self.n = n
         self.client_port = client_port
-        self.last = None
-        self.prefix = b""
-        self.greeting = self.setup = self.quit = self.round_trips = 0
-        self.client_bytes = self.server_bytes = self.packets = self.retransmits = 0
+        self.flights = Flights()
+        self.packets = self.retransmits = 0
         self.seq_end = {}  # direction -> highest sequence number seen (mod 2**32)
 
     def new_data(self, direction, seq, plen):
@@ -134,36 +134,15 @@ class Conn:
             self.retransmits += 1
             return
         if from_client:
-            self.client_bytes += plen
-            if self.last != "c":
-                self.prefix = b""
-            if len(self.prefix) < 8:
-                self.prefix += prefix[: 8 - len(self.prefix)]
-            self.last = "c"
+            self.flights.client(plen, prefix)
         else:
-            self.server_bytes += plen
-            if self.last == "c":
-                self.round_trips += 1
-                head = self.prefix.upper()
-                if head.startswith(SETUP_PREFIXES):
-                    self.setup += 1
-                elif head.startswith(b"QUIT"):
-                    self.quit += 1
-            elif self.last is None:
-                self.greeting += 1
-            self.last = "s"
+            self.flights.server(plen)
 
     def record(self):
         return {
             "conn": self.n,
             "client_port": self.client_port,
-            "greeting": self.greeting,
-            "setup": self.setup,
-            "quit": self.quit,
-            "round_trips": self.round_trips,
-            "msg_round_trips": self.round_trips - self.setup - self.quit,
-            "client_bytes": self.client_bytes,
-            "server_bytes": self.server_bytes,
+            **self.flights.counts(),
             "packets": self.packets,
             "retransmits": self.retransmits,
         }

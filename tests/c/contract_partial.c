@@ -28,53 +28,7 @@
 #include <string.h>
 
 #include "smtpc.h"
-
-/* ---- checking ----------------------------------------------------------- */
-
-static unsigned checks_run = 0;
-static unsigned checks_failed = 0;
-
-/* Record a check; on failure print where and what. Evaluates to the result. */
-static int check_at(int ok, const char *file, int line, const char *expr)
-{
-    checks_run++;
-    if (!ok) {
-        checks_failed++;
-        fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, expr);
-    }
-    return ok;
-}
-#define CHECK(expr) check_at((expr) ? 1 : 0, __FILE__, __LINE__, #expr)
-
-/* Check that a status equals the expected one, printing both on failure. */
-static int check_status_at(smtpc_status got, smtpc_status want, const char *file, int line,
-                           const char *expr, const smtpc_client *client)
-{
-    checks_run++;
-    if (got != want) {
-        checks_failed++;
-        fprintf(stderr, "%s:%d: CHECK failed: %s == %lu\n    got %lu (%s)%s%s\n", file, line,
-                expr, (unsigned long)want, (unsigned long)got, smtpc_status_str(got),
-                client != NULL ? ", last_error: " : "",
-                client != NULL ? smtpc_client_last_error(client) : "");
-        return 0;
-    }
-    return 1;
-}
-#define CHECK_STATUS(call, want, client) \
-    check_status_at((call), (want), __FILE__, __LINE__, #call, (client))
-
-/* Checks whose failure makes the rest meaningless. */
-#define REQUIRE(expr)     \
-    do {                  \
-        if (!CHECK(expr)) \
-            goto done;    \
-    } while (0)
-#define REQUIRE_STATUS(call, want, client)          \
-    do {                                            \
-        if (!CHECK_STATUS((call), (want), (client))) \
-            goto done;                              \
-    } while (0)
+#include "check.h"
 
 /* ---- secrets that must never be logged ------------------------------------ */
 

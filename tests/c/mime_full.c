@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "smtpc.h"
+#include "check.h"
 
 /* ---- what the message holds (check.sh has copies) ------------------------ */
 
@@ -75,44 +76,6 @@ static const char MF_HTML[] =
     "<p><img src=\"cid:" MF_CID "\" alt=\"chart\" width=\"4\" height=\"4\"></p>\n"
     "<p>Café &amp; naïve. 😀</p>\n"
     "</body></html>\n";
-
-/* ---- checking ----------------------------------------------------------- */
-
-static unsigned checks_run = 0;
-static unsigned checks_failed = 0;
-
-static int check_at(int ok, const char *file, int line, const char *expr)
-{
-    checks_run++;
-    if (!ok) {
-        checks_failed++;
-        fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, expr);
-    }
-    return ok;
-}
-#define CHECK(expr) check_at((expr) ? 1 : 0, __FILE__, __LINE__, #expr)
-
-static int check_ok_at(smtpc_status got, const char *file, int line, const char *expr,
-                       const smtpc_client *client)
-{
-    checks_run++;
-    if (got != SMTPC_OK) {
-        checks_failed++;
-        fprintf(stderr, "%s:%d: CHECK failed: %s == SMTPC_OK\n    got %lu (%s)%s%s\n", file,
-                line, expr, (unsigned long)got, smtpc_status_str(got),
-                client != NULL ? ", last_error: " : "",
-                client != NULL ? smtpc_client_last_error(client) : "");
-        return 0;
-    }
-    return 1;
-}
-/* A call that must return SMTPC_OK; CLIENT (may be NULL) explains a failure. */
-#define CHECK_OK(call, client) check_ok_at((call), __FILE__, __LINE__, #call, (client))
-#define REQUIRE_OK(call, client)          \
-    do {                                  \
-        if (!CHECK_OK((call), (client)))  \
-            goto done;                    \
-    } while (0)
 
 /* ---- files -------------------------------------------------------------- */
 

@@ -599,13 +599,7 @@ impl Session {
         self.replies += 1;
         self.log_reply(&reply);
         if reply.code == 421 && closes_at_once(pending.what) {
-            // The server is closing the session: nothing in progress can go on.
-            self.abort = true;
-            self.fail(Error::from_reply(
-                ErrorKind::ConnectionLost,
-                "the server is closing the session",
-                &reply,
-            ));
+            self.server_closing(&reply);
             return;
         }
         let closing = reply.code == 421 && !matches!(pending.what, Awaiting::Quit { .. });
@@ -624,18 +618,20 @@ impl Session {
             Awaiting::Reset => self.on_reset_reply(reply),
             Awaiting::Command | Awaiting::Quit { .. } => self.on_command_reply(pending.what, reply),
         }
-        if let Some(reply) = closing_reply {
-            if !self.is_closed() {
-                self.abort = true;
-                self.fail(Error::from_reply(
-                    ErrorKind::ConnectionLost,
-                    "the server is closing the session",
-                    &reply,
-                ));
-            }
-            return;
+        match closing_reply {
+            Some(reply) => self.server_closing(&reply),
+            None => self.pump(),
         }
-        self.pump();
+    }
+
+    /// The server announced its close (421): nothing in progress can go on.
+    fn server_closing(&mut self, reply: &Reply) {
+        self.abort = true;
+        self.fail(Error::from_reply(
+            ErrorKind::ConnectionLost,
+            "the server is closing the session",
+            reply,
+        ));
     }
 
     /// Every reply becomes an event (the driver keeps the last one for its getters).
@@ -650,12 +646,7 @@ impl Session {
                 "the server closed the session: {}",
                 reply.one_line()
             ));
-            self.abort = true;
-            self.fail(Error::from_reply(
-                ErrorKind::ConnectionLost,
-                "the server is closing the session",
-                reply,
-            ));
+            self.server_closing(reply);
             return;
         }
         let message = match reply {
