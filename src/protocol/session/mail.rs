@@ -499,6 +499,28 @@ impl Session {
         self.start_attempt(message, env, report, targets, true);
     }
 
+    /// Records a 421 to MAIL or RCPT in its transaction before the session ends, so
+    /// that the report shows it and nothing is taken as possibly delivered.
+    pub(super) fn note_refusal(&mut self, what: Awaiting, reply: &Reply) {
+        let (Awaiting::Mail(seq) | Awaiting::Rcpt(seq, _)) = what else {
+            return;
+        };
+        let Some(tx) = self.txs.iter_mut().find(|tx| tx.seq == seq) else {
+            return;
+        };
+        match what {
+            Awaiting::Mail(_) => tx.mail_reply = Some(reply.clone()),
+            Awaiting::Rcpt(_, pos) => {
+                let result = &mut tx.report.recipients[tx.targets[pos]];
+                result.code = reply.code;
+                result.text = reply.text();
+                result.failure = Some(ErrorKind::RecipientsRejected);
+                tx.rcpt_answered += 1;
+            }
+            _ => {}
+        }
+    }
+
     /// The connection failed: every started transaction ends. The oldest gets
     /// `error` — or UNKNOWN_OUTCOME when its whole body had been written — later ones
     /// NOT_SENT.
@@ -506,7 +528,9 @@ impl Session {
         let txs = std::mem::take(&mut self.txs);
         for (i, mut tx) in txs.into_iter().enumerate() {
             let end_written = tx.end_mark.is_some_and(|mark| self.wire.written >= mark);
-            let unknown = end_written && tx.final_reply.is_none() && !tx.empty_body;
+            // Not delivered for sure: sender or every recipient refused, or a chunk.
+            let refused = tx.refusal().is_some() || tx.error.is_some();
+            let unknown = end_written && tx.final_reply.is_none() && !tx.empty_body && !refused;
             let (failure, retry) = if unknown && error.kind() == ErrorKind::Protocol {
                 // A reply out of step is never taken as the final reply, so the
                 // message fails with the protocol error; it may have arrived though.

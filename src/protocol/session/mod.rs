@@ -599,6 +599,7 @@ impl Session {
         self.replies += 1;
         self.log_reply(&reply);
         if reply.code == 421 && closes_at_once(pending.what) {
+            self.note_refusal(pending.what, &reply);
             self.server_closing(&reply);
             return;
         }

@@ -1393,3 +1393,191 @@ fn simple_commands() {
     h.run();
     assert_eq!(h.sent(), "VRFY 用户@例子.测试 SMTPUTF8\r\n");
 }
+
+// ---------------------------------------------------------------------------
+// More matrices: setup steps, BDAT steps, a whole conversation split anywhere
+// ---------------------------------------------------------------------------
+
+/// Every kind of reply at each setup step: what the setup reports, and whether
+/// the session says QUIT (a healthy server) or closes at once (a broken stream).
+#[test]
+fn every_reply_at_every_setup_step() {
+    let creds = Credentials::password("alice", "s3cret").unwrap();
+    let cfg_for = |step: usize| SessionConfig {
+        tls: if step == 2 {
+            TlsMode::StartTls
+        } else {
+            TlsMode::None
+        },
+        credentials: (step == 3).then(|| creds.clone()),
+        ..cfg()
+    };
+    let oversized = format!("250 {}\r\n", "x".repeat(5000));
+    let replies: [(&str, &str); 6] = [
+        ("2xx", "250 ok\r\n"),
+        ("4xx", "451 4.3.0 later\r\n"),
+        ("5xx", "554 5.7.1 no\r\n"),
+        ("421", "421 4.3.2 closing\r\n"),
+        ("garbage", "what?\r\n"),
+        ("oversized", &oversized),
+    ];
+    // Steps: 0 greeting, 1 EHLO, 2 STARTTLS, 3 AUTH.
+    for step in 0..4 {
+        for (class, reply) in replies {
+            let mut h = Harness::new(cfg_for(step));
+            let before: Vec<String> = match step {
+                0 => vec![],
+                1 => vec!["220 mx\r\n".into()],
+                2 => vec!["220 mx\r\n".into(), ehlo(&["STARTTLS"])],
+                _ => vec!["220 mx\r\n".into(), ehlo(&["AUTH PLAIN"])],
+            };
+            for b in &before {
+                h.server(b);
+            }
+            h.sent();
+            // A positive reply where 220/235 is expected is still the wrong one for
+            // the greeting, STARTTLS and AUTH.
+            h.server(reply);
+            let what = format!("step {step}, {class}");
+            if step == 1 && class == "2xx" {
+                assert!(h.s.is_ready(), "{what}");
+                continue;
+            }
+            let e = h.setup_error();
+            let expected = match (step, class) {
+                (_, "garbage" | "oversized") => ErrorKind::Protocol,
+                (0, _) => ErrorKind::GreetingRejected,
+                (1, _) => ErrorKind::Protocol,
+                (2, _) => ErrorKind::TlsUnavailable,
+                (3, "2xx") => ErrorKind::AuthFailed,
+                (3, _) => ErrorKind::AuthFailed,
+                _ => unreachable!(),
+            };
+            assert_eq!(e.kind(), expected, "{what}: {e}");
+            let broken = matches!(class, "garbage" | "oversized");
+            let quit = h.sent();
+            if broken {
+                assert_eq!(quit, "", "{what}: no QUIT into a broken stream");
+            } else if class != "421" {
+                assert_eq!(quit, "QUIT\r\n", "{what}");
+                assert!(e.reply().is_some(), "{what}: the reply is kept");
+            }
+            assert!(!h.s.is_ready(), "{what}");
+        }
+    }
+}
+
+/// Every kind of reply at each step of a small BDAT transaction (MAIL, RCPT and
+/// BDAT LAST written together).
+#[test]
+fn every_reply_at_every_bdat_step() {
+    let oversized = format!("250 {}\r\n", "x".repeat(5000));
+    let replies = [
+        ("4xx", "451 4.3.0 later\r\n".to_string()),
+        ("5xx", "550 5.0.0 no\r\n".to_string()),
+        ("421", "421 4.3.2 closing\r\n".to_string()),
+        ("garbage", "nonsense\r\n".to_string()),
+        ("oversized", oversized),
+    ];
+    for step in 0..3 {
+        for (class, reply) in &replies {
+            let mut h = Harness::ready(cfg(), EXT_ALL);
+            h.send(0, envelope(&["a@x.test"]), BODY);
+            h.sent();
+            let good = ["250 ok\r\n", "250 ok\r\n"];
+            // The replies after a refused MAIL or RCPT, as a server gives them.
+            let after: &[&str] = match step {
+                0 => &["503 5.5.1 need MAIL\r\n", "503 5.5.1 need MAIL\r\n"],
+                1 => &["554 5.5.1 no valid recipients\r\n"],
+                _ => &[],
+            };
+            let mut stream: String = good[..step].concat();
+            stream.push_str(reply);
+            if matches!(*class, "4xx" | "5xx") {
+                stream.push_str(&after.concat());
+            }
+            h.server(&stream);
+            let reset = h.sent();
+            if reset == "RSET\r\n" {
+                h.server("250 ok\r\n");
+            }
+            let what = format!("BDAT step {step}, {class}");
+            let e = h.result(0).expect_err(&what);
+            let expected = match (*class, step) {
+                ("garbage" | "oversized", _) => ErrorKind::Protocol,
+                ("421", 2) => ErrorKind::MessageRejected,
+                ("421", _) => ErrorKind::ConnectionLost,
+                (_, 0) => ErrorKind::SenderRejected,
+                (_, 1) => ErrorKind::RecipientsRejected,
+                _ => ErrorKind::MessageRejected,
+            };
+            assert_eq!(e.kind(), expected, "{what}: {e}");
+            let usable = matches!(*class, "4xx" | "5xx");
+            assert_eq!(h.s.is_ready(), usable, "{what}");
+            if usable {
+                assert_eq!(
+                    reset, "RSET\r\n",
+                    "{what}: reset after a failed BDAT transaction"
+                );
+            }
+        }
+    }
+}
+
+/// A whole conversation — greeting, EHLO, AUTH, two messages over BDAT, QUIT —
+/// with each of the server's flights of replies split into two pieces at every
+/// position: the same bytes from the client and the same results every time.
+#[test]
+fn a_whole_conversation_split_at_every_byte() {
+    let creds = Credentials::password("alice", "s3cret").unwrap();
+    let flights: Vec<String> = vec![
+        "220 mx\r\n".into(),
+        ehlo(&["PIPELINING", "CHUNKING", "AUTH PLAIN"]),
+        "235 2.7.0 ok\r\n".into(),
+        // Both messages were written in one go: their replies come together.
+        "250 2.1.0 ok\r\n250 2.1.5 ok\r\n250 2.0.0 queued 1\r\n250 2.0.0 reset\r\n\
+         250 2.1.0 ok\r\n550 5.1.1 unknown\r\n554 5.5.1 no valid recipients\r\n"
+            .into(),
+        "250 2.0.0 reset\r\n".into(),
+        "221 bye\r\n".into(),
+    ];
+    let run = |split: Option<(usize, usize)>| {
+        let mut h = Harness::new(auth_cfg(creds.clone()));
+        h.bodies.insert(0, BODY.to_vec());
+        h.bodies.insert(1, BODY.to_vec());
+        h.s.send(0, envelope(&["a@x.test"]));
+        h.s.send(1, envelope(&["b@x.test"]));
+        h.s.command(SimpleCommand::Quit);
+        for (i, flight) in flights.iter().enumerate() {
+            match split {
+                Some((f, at)) if f == i => {
+                    h.server(&flight[..at]);
+                    h.server(&flight[at..]);
+                }
+                _ => {
+                    h.server(flight);
+                }
+            }
+        }
+        let wire = h.sent();
+        let first = h
+            .result(0)
+            .map(|r| r.final_text())
+            .map_err(|e| e.to_string());
+        let second = h.result(1).map(|_| ()).map_err(|e| e.kind());
+        (wire, first, second, h.s.is_closed())
+    };
+    let whole = run(None);
+    assert_eq!(whole.1, Ok("2.0.0 queued 1".to_string()), "{}", whole.0);
+    assert_eq!(whole.2, Err(ErrorKind::RecipientsRejected));
+    assert!(whole.3, "QUIT answered");
+    for (f, flight) in flights.iter().enumerate() {
+        for at in 0..=flight.len() {
+            let got = run(Some((f, at)));
+            assert_eq!(got.0, whole.0, "flight {f} split at {at}: client bytes");
+            assert_eq!(got.1, whole.1, "flight {f} split at {at}");
+            assert_eq!(got.2, whole.2, "flight {f} split at {at}");
+            assert!(got.3, "flight {f} split at {at}");
+        }
+    }
+}
