@@ -713,8 +713,11 @@ smtpc_status smtpc_client_quit(smtpc_client *client);
  *
  * A cancel while no call is running closes the idle connection (the next call
  * reconnects) and does not cancel that next call: each call starts uncancelled.
- * If the whole message was already sent when the cancel arrived, the error text
- * says it may have been delivered.
+ * A cancel that arrives once the whole message was sent (waiting for the server's
+ * final reply) gives `SMTPC_ERR_UNKNOWN_OUTCOME`, never `SMTPC_ERR_CANCELLED`: the
+ * message may have been delivered, so a caller that resends on CANCELLED would
+ * send it twice. Before that point nothing is delivered (the end of the data is
+ * never sent), and the call fails with `SMTPC_ERR_CANCELLED`.
  *
  * # Safety
  * `client` is NULL or a live handle; it must not be freed while this runs.

@@ -70,22 +70,6 @@ pub enum ErrorKind {
     Panic,
 }
 
-impl ErrorKind {
-    /// Whether a failure of this kind means the connection can no longer be used.
-    pub fn ends_session(self) -> bool {
-        matches!(
-            self,
-            ErrorKind::Timeout
-                | ErrorKind::ConnectionLost
-                | ErrorKind::Io
-                | ErrorKind::Tls
-                | ErrorKind::Protocol
-                | ErrorKind::UnknownOutcome
-                | ErrorKind::Cancelled
-        )
-    }
-}
-
 /// A failure with its context: what kind, a message that says what and where, the
 /// server reply that caused it (if any) and, for sends, the per-recipient report.
 ///

@@ -46,17 +46,6 @@ pub fn final_error(reply: &Reply) -> Option<ErrorKind> {
     }
 }
 
-/// The overall outcome once the data was accepted: every recipient, some, or none.
-pub fn delivery_error(accepted: usize, total: usize) -> Option<ErrorKind> {
-    if accepted == total {
-        None
-    } else if accepted == 0 {
-        Some(ErrorKind::RecipientsRejected)
-    } else {
-        Some(ErrorKind::Partial)
-    }
-}
-
 /// Whether a reply code says "try again later" (4xx) rather than "never" (5xx).
 pub fn is_temporary(code: u16) -> bool {
     (400..500).contains(&code)
@@ -170,9 +159,6 @@ mod tests {
         assert!(rcpt_accepted(&reply(251, "will forward")));
         assert!(!rcpt_accepted(&reply(550, "5.1.1 unknown")));
         assert!(!rcpt_accepted(&reply(450, "4.2.0 greylisted")));
-        assert_eq!(delivery_error(3, 3), None);
-        assert_eq!(delivery_error(2, 3), Some(ErrorKind::Partial));
-        assert_eq!(delivery_error(0, 3), Some(ErrorKind::RecipientsRejected));
     }
 
     #[test]

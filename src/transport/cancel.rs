@@ -28,10 +28,11 @@ impl CancelHandle {
         CancelHandle::default()
     }
 
-    /// Cancels the operation in progress: it fails with `Cancelled`, and the
-    /// connection is closed (a message being transferred is not delivered, because the
-    /// end-of-data mark is never sent). When nothing is in progress, the idle
-    /// connection is closed and the next operation reconnects.
+    /// Cancels the operation in progress: it fails with `Cancelled` and the
+    /// connection is closed (a message being transferred is not delivered, because
+    /// the end-of-data mark is never sent) — or with `UnknownOutcome` when the whole
+    /// message was already sent. When nothing is in progress, the idle connection is
+    /// closed and the next operation reconnects.
     pub fn cancel(&self) {
         self.inner.cancelled.store(true, Ordering::SeqCst);
         if let Ok(guard) = self.inner.socket.lock() {
