@@ -7,19 +7,113 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <windows.h>
+#endif
 
 const char CONN_OPTIONS_HELP[] =
     "Connection options:\n"
     "  --tls MODE        none | opportunistic | starttls | implicit\n"
     "                    (default: implicit on port 465, starttls otherwise;\n"
     "                    'none' sends everything, credentials too, in clear)\n"
-    "  --ca-file PEM     trust the CA certificates in PEM instead of the system store\n"
+    "  --ca-file PEM     also trust the CA certificates in PEM (in addition to the\n"
+    "                    system's trust store)\n"
     "  --user USER       authenticate as USER (AUTH)\n"
     "  --password PASS   password for --user; better: leave it out and set the\n"
     "                    environment variable SMTPC_PASSWORD, so the password does\n"
     "                    not show up in `ps` or the shell history\n"
     "  --helo NAME       host name to announce in EHLO/HELO\n"
     "  --timeout SECS    connect and I/O timeout in seconds\n";
+
+#ifdef _WIN32
+/* UTF-16 to a malloc'ed UTF-8 string; NULL on failure. */
+static char *utf8_from_wide(const wchar_t *wide)
+{
+    int len = WideCharToMultiByte(CP_UTF8, 0, wide, -1, NULL, 0, NULL, NULL);
+    char *out;
+    if (len <= 0)
+        return NULL;
+    out = (char *)malloc((size_t)len);
+    if (out != NULL && WideCharToMultiByte(CP_UTF8, 0, wide, -1, out, len, NULL, NULL) != len) {
+        free(out);
+        out = NULL;
+    }
+    return out;
+}
+
+/* UTF-8 to a malloc'ed UTF-16 string; NULL on failure. */
+static wchar_t *wide_from_utf8(const char *text)
+{
+    int len = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text, -1, NULL, 0);
+    wchar_t *out;
+    if (len <= 0)
+        return NULL;
+    out = (wchar_t *)malloc((size_t)len * sizeof *out);
+    if (out != NULL && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text, -1, out, len) != len) {
+        free(out);
+        out = NULL;
+    }
+    return out;
+}
+
+char **cli_utf8_argv(int argc, wchar_t **wargv)
+{
+    char **argv = (char **)calloc((size_t)argc + 1, sizeof *argv);
+    int i;
+    if (argv == NULL)
+        return NULL;
+    for (i = 0; i < argc; i++) {
+        argv[i] = utf8_from_wide(wargv[i]);
+        if (argv[i] == NULL) {
+            cli_free_argv(i, argv);
+            return NULL;
+        }
+    }
+    return argv;
+}
+
+void cli_free_argv(int argc, char **argv)
+{
+    int i;
+    if (argv == NULL)
+        return;
+    for (i = 0; i < argc; i++)
+        free(argv[i]);
+    free(argv);
+}
+
+const char *cli_getenv(const char *name)
+{
+    wchar_t *wide_name = wide_from_utf8(name);
+    const wchar_t *value = wide_name != NULL ? _wgetenv(wide_name) : NULL;
+    free(wide_name);
+    return value != NULL ? utf8_from_wide(value) : NULL;
+}
+
+FILE *cli_fopen(const char *path, const char *mode)
+{
+    wchar_t *wide_path = wide_from_utf8(path);
+    wchar_t *wide_mode = wide_from_utf8(mode);
+    FILE *file = NULL;
+    if (wide_path != NULL && wide_mode != NULL)
+        file = _wfopen(wide_path, wide_mode);
+    else
+        errno = EINVAL;
+    free(wide_path);
+    free(wide_mode);
+    return file;
+}
+#else
+const char *cli_getenv(const char *name)
+{
+    return getenv(name);
+}
+
+FILE *cli_fopen(const char *path, const char *mode)
+{
+    return fopen(path, mode);
+}
+#endif
 
 void conn_options_init(struct conn_options *opts)
 {
@@ -136,7 +230,7 @@ int conn_finish_options(struct conn_options *opts)
         return -1;
     }
     if (opts->user != NULL && opts->password == NULL) {
-        opts->password = getenv("SMTPC_PASSWORD");
+        opts->password = cli_getenv("SMTPC_PASSWORD");
         if (opts->password == NULL) {
             fprintf(stderr, "--user given, but no password: use --password or set "
                             "the environment variable SMTPC_PASSWORD\n");
@@ -187,6 +281,8 @@ const char *status_name(smtpc_status status)
     case SMTPC_ERR_FILE: return "SMTPC_ERR_FILE";
     case SMTPC_ERR_CANCELLED: return "SMTPC_ERR_CANCELLED";
     case SMTPC_ERR_PANIC: return "SMTPC_ERR_PANIC";
+    case SMTPC_ERR_NOT_SENT: return "SMTPC_ERR_NOT_SENT";
+    case SMTPC_ERR_COMMAND_REJECTED: return "SMTPC_ERR_COMMAND_REJECTED";
     default: return "SMTPC_ERR_?";
     }
 }
@@ -201,8 +297,8 @@ void print_failure(const char *prog, const char *what, smtpc_status status,
             status_name(status), detail[0] != '\0' ? ": " : "", detail);
 }
 
-void print_transcript_line(void *user_data, smtpc_log_kind kind, const char *line,
-                           size_t line_len)
+void SMTPC_CALL print_transcript_line(void *user_data, smtpc_log_kind kind, const char *line,
+                                      size_t line_len)
 {
     FILE *out = (FILE *)user_data;
     const char *prefix;

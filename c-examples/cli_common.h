@@ -11,6 +11,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#ifdef _WIN32
+#include <wchar.h>
+#endif
 
 #include "smtpc.h"
 
@@ -58,6 +62,24 @@ int conn_parse_option(struct conn_options *opts, int argc, char **argv, int *ind
  */
 int conn_finish_options(struct conn_options *opts);
 
+/*
+ * smtpc takes UTF-8. On Windows the command line, the environment and file names
+ * are UTF-16 (the "ANSI" forms would lose every character outside the code page:
+ * a Chinese subject would arrive as "??"), so the programs start in wmain and
+ * convert; elsewhere these are the plain C calls.
+ */
+#ifdef _WIN32
+/* A UTF-8 copy of the UTF-16 command line (NULL on failure); free it with
+ * cli_free_argv. */
+char **cli_utf8_argv(int argc, wchar_t **wargv);
+void cli_free_argv(int argc, char **argv);
+#endif
+/* The environment variable NAME as UTF-8, or NULL. On Windows the string is
+ * allocated once and kept until the program ends. */
+const char *cli_getenv(const char *name);
+/* fopen for a UTF-8 path. */
+FILE *cli_fopen(const char *path, const char *mode);
+
 /* Parse a TCP port 1..65535. Returns 0 on success. */
 int parse_port(const char *text, uint16_t *port_out);
 
@@ -80,8 +102,8 @@ smtpc_status conn_create_client(const char *prog, const struct conn_options *opt
 
 /* smtpc_log_callback printing "C: " (sent), "S: " (received) or "* " (info)
  * lines; user_data is the FILE * to print to. */
-void print_transcript_line(void *user_data, smtpc_log_kind kind, const char *line,
-                           size_t line_len);
+void SMTPC_CALL print_transcript_line(void *user_data, smtpc_log_kind kind, const char *line,
+                                      size_t line_len);
 
 /* The symbolic name of a status ("SMTPC_ERR_AUTH_FAILED"), or "SMTPC_ERR_?" for a
  * value this program does not know. */

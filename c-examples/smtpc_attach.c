@@ -71,7 +71,7 @@ static int read_text_file(const char *path, char **text_out)
     size_t capacity = 0;
     int result = -1;
 
-    file = fopen(path, "rb");
+    file = cli_fopen(path, "rb");
     if (file == NULL) {
         fprintf(stderr, "%s: cannot open %s: %s\n", PROG, path, strerror(errno));
         return -1;
@@ -118,7 +118,7 @@ struct progress_state {
     int last_percent;
 };
 
-static int show_progress(void *user_data, uint64_t bytes_sent, uint64_t bytes_total)
+static int SMTPC_CALL show_progress(void *user_data, uint64_t bytes_sent, uint64_t bytes_total)
 {
     struct progress_state *state = (struct progress_state *)user_data;
     int percent = bytes_total == 0 ? 100 : (int)(bytes_sent * 100 / bytes_total);
@@ -134,7 +134,7 @@ static int show_progress(void *user_data, uint64_t bytes_sent, uint64_t bytes_to
     return 0; /* non-zero would cancel the send */
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     struct conn_options conn;
     const char **positional = NULL;
@@ -315,3 +315,20 @@ cleanup:
     free(positional);
     return exit_code;
 }
+
+/* On Windows the command line is UTF-16: take it in wmain and pass it on as UTF-8
+ * (link with -municode). */
+#ifdef _WIN32
+int wmain(int argc, wchar_t **wargv)
+{
+    char **argv = cli_utf8_argv(argc, wargv);
+    int rc = argv != NULL ? run(argc, argv) : EXIT_SEND_FAILED;
+    cli_free_argv(argc, argv);
+    return rc;
+}
+#else
+int main(int argc, char **argv)
+{
+    return run(argc, argv);
+}
+#endif

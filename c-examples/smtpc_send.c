@@ -83,7 +83,7 @@ static smtpc_status build_message(const char *from, const char *const *recipient
     return SMTPC_OK;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     /* Everything that must be released is declared here, so every exit goes
      * through the single cleanup block at the end. */
@@ -212,3 +212,20 @@ cleanup:
     free(positional);
     return exit_code;
 }
+
+/* On Windows the command line is UTF-16: take it in wmain and pass it on as UTF-8
+ * (link with -municode). */
+#ifdef _WIN32
+int wmain(int argc, wchar_t **wargv)
+{
+    char **argv = cli_utf8_argv(argc, wargv);
+    int rc = argv != NULL ? run(argc, argv) : EXIT_SEND_FAILED;
+    cli_free_argv(argc, argv);
+    return rc;
+}
+#else
+int main(int argc, char **argv)
+{
+    return run(argc, argv);
+}
+#endif

@@ -17,6 +17,28 @@
 #define SMTPC_VERSION_NUMBER 1000
 #define SMTPC_VERSION_STRING "0.1.0"
 
+/* SMTPC_API goes before every function: __declspec(dllimport) when the program
+   defines SMTPC_DLL on Windows (it links smtpc.dll through its import library;
+   slightly faster calls), otherwise nothing (the static library, or any other
+   platform). A program may define SMTPC_API itself. */
+#ifndef SMTPC_API
+#  if defined(_WIN32) && defined(SMTPC_DLL)
+#    define SMTPC_API __declspec(dllimport)
+#  else
+#    define SMTPC_API
+#  endif
+#endif
+
+/* The calling convention of the functions and callbacks: C's (__cdecl) on
+   Windows, whatever the compiler's default; nothing elsewhere. */
+#ifndef SMTPC_CALL
+#  if defined(_WIN32)
+#    define SMTPC_CALL __cdecl
+#  else
+#    define SMTPC_CALL
+#  endif
+#endif
+
 
 /**
  * One SMTP session with one server: its options (TLS, credentials, timeouts,
@@ -118,10 +140,10 @@ typedef uint32_t smtpc_log_kind;
  * (only a summary such as the byte count), and passwords and tokens never appear.
  * The callback runs on the thread that called into the client.
  */
-typedef void (*smtpc_log_callback)(void *user_data,
-                                   smtpc_log_kind kind,
-                                   const char *line,
-                                   size_t line_len);
+typedef void (SMTPC_CALL *smtpc_log_callback)(void *user_data,
+                                              smtpc_log_kind kind,
+                                              const char *line,
+                                              size_t line_len);
 
 /**
  * Reports the progress of sending message data. `bytes_total` is the size of the
@@ -129,7 +151,7 @@ typedef void (*smtpc_log_callback)(void *user_data,
  * non-zero to cancel the send (it fails with `SMTPC_ERR_CANCELLED`). The callback
  * runs on the thread that called `smtpc_client_send` / `smtpc_client_send_raw`.
  */
-typedef int (*smtpc_progress_callback)(void *user_data, uint64_t bytes_sent, uint64_t bytes_total);
+typedef int (SMTPC_CALL *smtpc_progress_callback)(void *user_data, uint64_t bytes_sent, uint64_t bytes_total);
 
 /**
  * What a failure report (DSN, RFC 3461) returns of the message: one of the
@@ -354,7 +376,7 @@ typedef uint32_t smtpc_dsn_notify;
 
 #ifdef __cplusplus
 extern "C" {
-#endif // __cplusplus
+#endif /* __cplusplus */
 
 /**
  * Creates a client for `host` (a name or an IP literal) and `port`; nothing is
@@ -371,7 +393,7 @@ extern "C" {
  * # Safety
  * `host` is NULL or NUL-terminated; `client_out` is NULL or writable.
  */
-smtpc_status smtpc_client_new(const char *host, uint16_t port, smtpc_client **client_out);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_client_new(const char *host, uint16_t port, smtpc_client **client_out);
 
 /**
  * Closes the session (QUIT first when connected, errors ignored) and releases the
@@ -383,7 +405,7 @@ smtpc_status smtpc_client_new(const char *host, uint16_t port, smtpc_client **cl
  * afterwards, and no other thread is inside a call on it (including
  * `smtpc_client_cancel`).
  */
-void smtpc_client_free(smtpc_client *client);
+SMTPC_API void SMTPC_CALL smtpc_client_free(smtpc_client *client);
 
 /**
  * Sets the TLS mode (`SMTPC_TLS_*`). Only while not connected.
@@ -395,7 +417,7 @@ void smtpc_client_free(smtpc_client *client);
  * # Safety
  * `client` is NULL or a live handle from `smtpc_client_new`.
  */
-smtpc_status smtpc_client_set_tls(smtpc_client *client, smtpc_tls_mode mode);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_client_set_tls(smtpc_client *client, smtpc_tls_mode mode);
 
 /**
  * Trusts the PEM certificates in the file `pem_path` in addition to the system's
@@ -408,7 +430,7 @@ smtpc_status smtpc_client_set_tls(smtpc_client *client, smtpc_tls_mode mode);
  * # Safety
  * `client` is NULL or a live handle; `pem_path` is NULL or NUL-terminated.
  */
-smtpc_status smtpc_client_set_ca_file(smtpc_client *client, const char *pem_path);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_client_set_ca_file(smtpc_client *client, const char *pem_path);
 
 /**
  * Sets the name to verify in the server's certificate (and send as SNI) when it
@@ -421,7 +443,7 @@ smtpc_status smtpc_client_set_ca_file(smtpc_client *client, const char *pem_path
  * # Safety
  * `client` is NULL or a live handle; `name` is NULL or NUL-terminated.
  */
-smtpc_status smtpc_client_set_tls_server_name(smtpc_client *client, const char *name);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_client_set_tls_server_name(smtpc_client *client, const char *name);
 
 /**
  * Turns certificate and host name verification off (`accept` true) or back on.
@@ -434,7 +456,9 @@ smtpc_status smtpc_client_set_tls_server_name(smtpc_client *client, const char *
  * # Safety
  * `client` is NULL or a live handle from `smtpc_client_new`.
  */
-smtpc_status smtpc_client_dangerous_accept_invalid_certs(smtpc_client *client, bool accept);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_client_dangerous_accept_invalid_certs(smtpc_client *client,
+                                                                    bool accept);
 
 /**
  * Sets the user name and password for AUTH (the best mechanism both sides support
@@ -449,9 +473,10 @@ smtpc_status smtpc_client_dangerous_accept_invalid_certs(smtpc_client *client, b
  * `client` is NULL or a live handle; `user` and `password` are NULL or
  * NUL-terminated.
  */
-smtpc_status smtpc_client_set_credentials(smtpc_client *client,
-                                          const char *user,
-                                          const char *password);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_client_set_credentials(smtpc_client *client,
+                                                     const char *user,
+                                                     const char *password);
 
 /**
  * Sets the user name and OAuth 2.0 bearer token for AUTH XOAUTH2. Both strings
@@ -466,9 +491,10 @@ smtpc_status smtpc_client_set_credentials(smtpc_client *client,
  * `client` is NULL or a live handle; `user` and `token` are NULL or
  * NUL-terminated.
  */
-smtpc_status smtpc_client_set_oauth2_token(smtpc_client *client,
-                                           const char *user,
-                                           const char *token);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_client_set_oauth2_token(smtpc_client *client,
+                                                      const char *user,
+                                                      const char *token);
 
 /**
  * Sets the name sent in EHLO/HELO (default: the local host name, or an address
@@ -481,7 +507,7 @@ smtpc_status smtpc_client_set_oauth2_token(smtpc_client *client,
  * # Safety
  * `client` is NULL or a live handle; `name` is NULL or NUL-terminated.
  */
-smtpc_status smtpc_client_set_helo_name(smtpc_client *client, const char *name);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_client_set_helo_name(smtpc_client *client, const char *name);
 
 /**
  * Sets the timeouts in milliseconds; both must be non-zero. Only while not
@@ -495,7 +521,10 @@ smtpc_status smtpc_client_set_helo_name(smtpc_client *client, const char *name);
  * # Safety
  * `client` is NULL or a live handle from `smtpc_client_new`.
  */
-smtpc_status smtpc_client_set_timeout_ms(smtpc_client *client, uint32_t connect_ms, uint32_t io_ms);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_client_set_timeout_ms(smtpc_client *client,
+                                                    uint32_t connect_ms,
+                                                    uint32_t io_ms);
 
 /**
  * Connects explicitly: TCP (every resolved address in turn), greeting, EHLO (HELO
@@ -512,7 +541,7 @@ smtpc_status smtpc_client_set_timeout_ms(smtpc_client *client, uint32_t connect_
  * # Safety
  * `client` is NULL or a live handle from `smtpc_client_new`.
  */
-smtpc_status smtpc_client_connect(smtpc_client *client);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_client_connect(smtpc_client *client);
 
 /**
  * Sends a built message (connecting first if needed, and reconnecting once if an
@@ -544,9 +573,10 @@ smtpc_status smtpc_client_connect(smtpc_client *client);
  * `client` and `message` are NULL or live handles; `report_out` is NULL or
  * writable.
  */
-smtpc_status smtpc_client_send(smtpc_client *client,
-                               const smtpc_message *message,
-                               smtpc_report **report_out);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_client_send(smtpc_client *client,
+                                          const smtpc_message *message,
+                                          smtpc_report **report_out);
 
 /**
  * Sends a ready-made RFC 5322 message (headers and body) from `from` to the
@@ -573,13 +603,14 @@ smtpc_status smtpc_client_send(smtpc_client *client,
  * NUL-terminated; `data` is NULL or points at `data_len` bytes; `report_out` is
  * NULL or writable.
  */
-smtpc_status smtpc_client_send_raw(smtpc_client *client,
-                                   const char *from,
-                                   const char *const *recipients,
-                                   size_t recipient_count,
-                                   const uint8_t *data,
-                                   size_t data_len,
-                                   smtpc_report **report_out);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_client_send_raw(smtpc_client *client,
+                                              const char *from,
+                                              const char *const *recipients,
+                                              size_t recipient_count,
+                                              const uint8_t *data,
+                                              size_t data_len,
+                                              smtpc_report **report_out);
 
 /**
  * Sends `count` messages over one session with one round trip per message: with
@@ -611,10 +642,11 @@ smtpc_status smtpc_client_send_raw(smtpc_client *client,
  * pointers, each NULL or a live message; `reports_out` is NULL or points at
  * `count` writable report pointers.
  */
-smtpc_status smtpc_client_send_batch(smtpc_client *client,
-                                     const smtpc_message *const *messages,
-                                     size_t count,
-                                     smtpc_report **reports_out);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_client_send_batch(smtpc_client *client,
+                                                const smtpc_message *const *messages,
+                                                size_t count,
+                                                smtpc_report **reports_out);
 
 /**
  * Whether to use PIPELINING when the server offers it (default: true). Turn it off
@@ -627,7 +659,7 @@ smtpc_status smtpc_client_send_batch(smtpc_client *client,
  * # Safety
  * `client` is NULL or a live handle from `smtpc_client_new`.
  */
-smtpc_status smtpc_client_set_pipelining(smtpc_client *client, bool enabled);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_client_set_pipelining(smtpc_client *client, bool enabled);
 
 /**
  * Whether to use CHUNKING (RFC 3030 BDAT) when the server offers it (default:
@@ -640,7 +672,7 @@ smtpc_status smtpc_client_set_pipelining(smtpc_client *client, bool enabled);
  * # Safety
  * `client` is NULL or a live handle from `smtpc_client_new`.
  */
-smtpc_status smtpc_client_set_chunking(smtpc_client *client, bool enabled);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_client_set_chunking(smtpc_client *client, bool enabled);
 
 /**
  * Sends ETRN `node` (RFC 1985): asks the server to start delivering the mail it
@@ -657,19 +689,22 @@ smtpc_status smtpc_client_set_chunking(smtpc_client *client, bool enabled);
  * # Safety
  * `client` is NULL or a live handle; `node` is NULL or NUL-terminated.
  */
-smtpc_status smtpc_client_etrn(smtpc_client *client, const char *node);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_client_etrn(smtpc_client *client, const char *node);
 
 /**
- * Sends NOOP (checks that the session is alive).
+ * Sends NOOP (checks that the session is alive). Like every command function
+ * except `smtpc_client_quit`, it connects first when the client is not connected
+ * (so the connection's codes can come back too).
  *
- * Returns `SMTPC_OK`, `SMTPC_ERR_STATE` (not connected, busy or unusable),
+ * Returns `SMTPC_OK`, `SMTPC_ERR_STATE` (busy or unusable handle),
  * `SMTPC_ERR_TIMEOUT`, `SMTPC_ERR_CONNECTION_LOST`, `SMTPC_ERR_PROTOCOL`,
- * `SMTPC_ERR_CANCELLED`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_PANIC`.
+ * `SMTPC_ERR_CANCELLED`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_PANIC`, and those
+ * of `smtpc_client_connect`.
  *
  * # Safety
  * `client` is NULL or a live handle from `smtpc_client_new`.
  */
-smtpc_status smtpc_client_noop(smtpc_client *client);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_client_noop(smtpc_client *client);
 
 /**
  * Sends RSET (abandons a transaction in progress on the server).
@@ -679,7 +714,7 @@ smtpc_status smtpc_client_noop(smtpc_client *client);
  * # Safety
  * `client` is NULL or a live handle from `smtpc_client_new`.
  */
-smtpc_status smtpc_client_reset(smtpc_client *client);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_client_reset(smtpc_client *client);
 
 /**
  * Sends VRFY `address`. `SMTPC_OK` means the server answered 250, 251 or 252; the
@@ -692,18 +727,19 @@ smtpc_status smtpc_client_reset(smtpc_client *client);
  * # Safety
  * `client` is NULL or a live handle; `address` is NULL or NUL-terminated.
  */
-smtpc_status smtpc_client_verify(smtpc_client *client, const char *address);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_client_verify(smtpc_client *client, const char *address);
 
 /**
- * Sends QUIT and closes the connection. The options are kept: a later
- * `smtpc_client_connect` or `smtpc_client_send` opens a new session.
+ * Sends QUIT and closes the connection; does nothing when not connected. The
+ * options are kept: a later `smtpc_client_connect` or `smtpc_client_send` opens a
+ * new session.
  *
  * Returns `SMTPC_OK` or the codes of `smtpc_client_noop`.
  *
  * # Safety
  * `client` is NULL or a live handle from `smtpc_client_new`.
  */
-smtpc_status smtpc_client_quit(smtpc_client *client);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_client_quit(smtpc_client *client);
 
 /**
  * Cancels the operation in progress on `client`: it fails with
@@ -722,7 +758,7 @@ smtpc_status smtpc_client_quit(smtpc_client *client);
  * # Safety
  * `client` is NULL or a live handle; it must not be freed while this runs.
  */
-void smtpc_client_cancel(smtpc_client *client);
+SMTPC_API void SMTPC_CALL smtpc_client_cancel(smtpc_client *client);
 
 /**
  * Whether the server advertised the EHLO keyword `keyword` (case-insensitive,
@@ -732,7 +768,7 @@ void smtpc_client_cancel(smtpc_client *client);
  * # Safety
  * `client` is NULL or a live handle; `keyword` is NULL or NUL-terminated.
  */
-bool smtpc_client_has_extension(const smtpc_client *client, const char *keyword);
+SMTPC_API bool SMTPC_CALL smtpc_client_has_extension(const smtpc_client *client, const char *keyword);
 
 /**
  * The code of the last reply (e.g. 250, 535), or 0 when there is none. After a
@@ -741,7 +777,7 @@ bool smtpc_client_has_extension(const smtpc_client *client, const char *keyword)
  * # Safety
  * `client` is NULL or a live handle from `smtpc_client_new`.
  */
-uint32_t smtpc_client_last_reply_code(const smtpc_client *client);
+SMTPC_API uint32_t SMTPC_CALL smtpc_client_last_reply_code(const smtpc_client *client);
 
 /**
  * The full text of the last reply as on the wire, one "CODE text" line per reply
@@ -756,7 +792,7 @@ uint32_t smtpc_client_last_reply_code(const smtpc_client *client);
  * # Safety
  * `client` is NULL or a live handle from `smtpc_client_new`.
  */
-const char *smtpc_client_last_reply(const smtpc_client *client);
+SMTPC_API const char *SMTPC_CALL smtpc_client_last_reply(const smtpc_client *client);
 
 /**
  * The RFC 3463 enhanced status code of the last reply (the one
@@ -768,7 +804,7 @@ const char *smtpc_client_last_reply(const smtpc_client *client);
  * # Safety
  * `client` is NULL or a live handle from `smtpc_client_new`.
  */
-const char *smtpc_client_last_reply_enhanced(const smtpc_client *client);
+SMTPC_API const char *SMTPC_CALL smtpc_client_last_reply_enhanced(const smtpc_client *client);
 
 /**
  * A human-readable description of the last failure, with context (which function
@@ -781,7 +817,7 @@ const char *smtpc_client_last_reply_enhanced(const smtpc_client *client);
  * # Safety
  * `client` is NULL or a live handle from `smtpc_client_new`.
  */
-const char *smtpc_client_last_error(const smtpc_client *client);
+SMTPC_API const char *SMTPC_CALL smtpc_client_last_error(const smtpc_client *client);
 
 /**
  * Sets the log callback, or removes it when `cb` is NULL. `user_data` is passed
@@ -800,9 +836,10 @@ const char *smtpc_client_last_error(const smtpc_client *client);
  * `client` is NULL or a live handle; `cb` is NULL or a valid function that may be
  * called with `user_data` until it is replaced or the client is freed.
  */
-smtpc_status smtpc_client_set_log_callback(smtpc_client *client,
-                                           smtpc_log_callback cb,
-                                           void *user_data);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_client_set_log_callback(smtpc_client *client,
+                                                      smtpc_log_callback cb,
+                                                      void *user_data);
 
 /**
  * Sets the progress callback, or removes it when `cb` is NULL. `user_data` is
@@ -817,9 +854,10 @@ smtpc_status smtpc_client_set_log_callback(smtpc_client *client,
  * `client` is NULL or a live handle; `cb` is NULL or a valid function that may be
  * called with `user_data` until it is replaced or the client is freed.
  */
-smtpc_status smtpc_client_set_progress_callback(smtpc_client *client,
-                                                smtpc_progress_callback cb,
-                                                void *user_data);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_client_set_progress_callback(smtpc_client *client,
+                                                           smtpc_progress_callback cb,
+                                                           void *user_data);
 
 /**
  * Creates an empty message. On `SMTPC_OK`, `*message_out` receives a new handle
@@ -832,7 +870,7 @@ smtpc_status smtpc_client_set_progress_callback(smtpc_client *client,
  * # Safety
  * `message_out` is NULL or writable.
  */
-smtpc_status smtpc_message_new(smtpc_message **message_out);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_message_new(smtpc_message **message_out);
 
 /**
  * Releases a message. NULL is a no-op. Reports of earlier sends stay valid.
@@ -841,7 +879,7 @@ smtpc_status smtpc_message_new(smtpc_message **message_out);
  * `message` is NULL or a live handle from `smtpc_message_new`; it is not used
  * afterwards and no send or write of it is in progress on any thread.
  */
-void smtpc_message_free(smtpc_message *message);
+SMTPC_API void SMTPC_CALL smtpc_message_free(smtpc_message *message);
 
 /**
  * Sets From: the author and the envelope sender. `name` may be NULL; a non-ASCII
@@ -854,7 +892,10 @@ void smtpc_message_free(smtpc_message *message);
  * # Safety
  * `m` is NULL or a live message; `name` and `address` are NULL or NUL-terminated.
  */
-smtpc_status smtpc_message_set_from(smtpc_message *m, const char *name, const char *address);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_message_set_from(smtpc_message *m,
+                                               const char *name,
+                                               const char *address);
 
 /**
  * Adds a To recipient (header and envelope). `name` may be NULL. Same codes as
@@ -863,7 +904,10 @@ smtpc_status smtpc_message_set_from(smtpc_message *m, const char *name, const ch
  * # Safety
  * `m` is NULL or a live message; `name` and `address` are NULL or NUL-terminated.
  */
-smtpc_status smtpc_message_add_to(smtpc_message *m, const char *name, const char *address);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_message_add_to(smtpc_message *m,
+                                             const char *name,
+                                             const char *address);
 
 /**
  * Adds a Cc recipient (header and envelope). `name` may be NULL. Same codes as
@@ -872,7 +916,10 @@ smtpc_status smtpc_message_add_to(smtpc_message *m, const char *name, const char
  * # Safety
  * `m` is NULL or a live message; `name` and `address` are NULL or NUL-terminated.
  */
-smtpc_status smtpc_message_add_cc(smtpc_message *m, const char *name, const char *address);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_message_add_cc(smtpc_message *m,
+                                             const char *name,
+                                             const char *address);
 
 /**
  * Adds a Bcc recipient: in the envelope only, never in a header. `name` may be
@@ -881,7 +928,10 @@ smtpc_status smtpc_message_add_cc(smtpc_message *m, const char *name, const char
  * # Safety
  * `m` is NULL or a live message; `name` and `address` are NULL or NUL-terminated.
  */
-smtpc_status smtpc_message_add_bcc(smtpc_message *m, const char *name, const char *address);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_message_add_bcc(smtpc_message *m,
+                                              const char *name,
+                                              const char *address);
 
 /**
  * Sets Reply-To. `name` may be NULL. Same codes as `smtpc_message_set_from`.
@@ -889,7 +939,10 @@ smtpc_status smtpc_message_add_bcc(smtpc_message *m, const char *name, const cha
  * # Safety
  * `m` is NULL or a live message; `name` and `address` are NULL or NUL-terminated.
  */
-smtpc_status smtpc_message_set_reply_to(smtpc_message *m, const char *name, const char *address);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_message_set_reply_to(smtpc_message *m,
+                                                   const char *name,
+                                                   const char *address);
 
 /**
  * Sets the subject (any UTF-8 on one line; encoded and folded as needed).
@@ -900,7 +953,7 @@ smtpc_status smtpc_message_set_reply_to(smtpc_message *m, const char *name, cons
  * # Safety
  * `m` is NULL or a live message; `subject` is NULL or NUL-terminated.
  */
-smtpc_status smtpc_message_set_subject(smtpc_message *m, const char *subject);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_message_set_subject(smtpc_message *m, const char *subject);
 
 /**
  * Sets the text/plain body (UTF-8; any line ends, sent as CRLF).
@@ -911,7 +964,7 @@ smtpc_status smtpc_message_set_subject(smtpc_message *m, const char *subject);
  * # Safety
  * `m` is NULL or a live message; `text` is NULL or NUL-terminated.
  */
-smtpc_status smtpc_message_set_text(smtpc_message *m, const char *text);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_message_set_text(smtpc_message *m, const char *text);
 
 /**
  * Sets the text/html body (UTF-8). With a text body too, the message is
@@ -920,7 +973,7 @@ smtpc_status smtpc_message_set_text(smtpc_message *m, const char *text);
  * # Safety
  * `m` is NULL or a live message; `html` is NULL or NUL-terminated.
  */
-smtpc_status smtpc_message_set_html(smtpc_message *m, const char *html);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_message_set_html(smtpc_message *m, const char *html);
 
 /**
  * Adds a custom header. `name` must be a valid field name (printable ASCII, no
@@ -935,7 +988,10 @@ smtpc_status smtpc_message_set_html(smtpc_message *m, const char *html);
  * # Safety
  * `m` is NULL or a live message; `name` and `value` are NULL or NUL-terminated.
  */
-smtpc_status smtpc_message_add_header(smtpc_message *m, const char *name, const char *value);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_message_add_header(smtpc_message *m,
+                                                 const char *name,
+                                                 const char *value);
 
 /**
  * Attaches the file at `path`. The file is read when the message is sent or
@@ -952,10 +1008,11 @@ smtpc_status smtpc_message_add_header(smtpc_message *m, const char *name, const 
  * # Safety
  * `m` is NULL or a live message; the strings are NULL or NUL-terminated.
  */
-smtpc_status smtpc_message_attach_file(smtpc_message *m,
-                                       const char *path,
-                                       const char *filename,
-                                       const char *content_type);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_message_attach_file(smtpc_message *m,
+                                                  const char *path,
+                                                  const char *filename,
+                                                  const char *content_type);
 
 /**
  * Attaches `len` bytes from `data`, copied now (the caller may free them after
@@ -969,11 +1026,12 @@ smtpc_status smtpc_message_attach_file(smtpc_message *m,
  * `m` is NULL or a live message; `data` is NULL or points at `len` bytes; the
  * strings are NULL or NUL-terminated.
  */
-smtpc_status smtpc_message_attach_data(smtpc_message *m,
-                                       const uint8_t *data,
-                                       size_t len,
-                                       const char *filename,
-                                       const char *content_type);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_message_attach_data(smtpc_message *m,
+                                                  const uint8_t *data,
+                                                  size_t len,
+                                                  const char *filename,
+                                                  const char *content_type);
 
 /**
  * Adds the file at `path` as an inline part that the HTML body references as
@@ -986,10 +1044,11 @@ smtpc_status smtpc_message_attach_data(smtpc_message *m,
  * # Safety
  * `m` is NULL or a live message; the strings are NULL or NUL-terminated.
  */
-smtpc_status smtpc_message_embed_file(smtpc_message *m,
-                                      const char *path,
-                                      const char *content_id,
-                                      const char *content_type);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_message_embed_file(smtpc_message *m,
+                                                 const char *path,
+                                                 const char *content_id,
+                                                 const char *content_type);
 
 /**
  * Writes the message to the file `path` (created or truncated) exactly as a send
@@ -997,14 +1056,17 @@ smtpc_status smtpc_message_embed_file(smtpc_message *m,
  * dot-stuffing (an .eml file). Does not change the message; may run on several
  * threads at once.
  *
+ * A message without From or recipients is written too (a draft); only a send
+ * needs them.
+ *
  * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
- * (path not UTF-8, or no From / no recipient), `SMTPC_ERR_FILE` (the output or an
+ * (path not UTF-8), `SMTPC_ERR_FILE` (the output or an
  * attachment could not be written or read), `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
  *
  * # Safety
  * `m` is NULL or a live message; `path` is NULL or NUL-terminated.
  */
-smtpc_status smtpc_message_write_file(const smtpc_message *m, const char *path);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_message_write_file(const smtpc_message *m, const char *path);
 
 /**
  * Asks for delivery status notifications (DSN, RFC 3461) for this message: `ret`
@@ -1022,10 +1084,11 @@ smtpc_status smtpc_message_write_file(const smtpc_message *m, const char *path);
  * # Safety
  * `m` is NULL or a live message; `envid` is NULL or NUL-terminated.
  */
-smtpc_status smtpc_message_set_dsn(smtpc_message *m,
-                                   smtpc_dsn_ret ret,
-                                   const char *envid,
-                                   bool required);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_message_set_dsn(smtpc_message *m,
+                                              smtpc_dsn_ret ret,
+                                              const char *envid,
+                                              bool required);
 
 /**
  * Sets when the server should report on a recipient (`notify`, a combination of
@@ -1044,10 +1107,11 @@ smtpc_status smtpc_message_set_dsn(smtpc_message *m,
  * # Safety
  * `m` is NULL or a live message; `address` and `orcpt` are NULL or NUL-terminated.
  */
-smtpc_status smtpc_message_set_dsn_notify(smtpc_message *m,
-                                          const char *address,
-                                          smtpc_dsn_notify notify,
-                                          const char *orcpt);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_message_set_dsn_notify(smtpc_message *m,
+                                                     const char *address,
+                                                     smtpc_dsn_notify notify,
+                                                     const char *orcpt);
 
 /**
  * A human-readable description of why the last call on this message failed, with
@@ -1061,7 +1125,7 @@ smtpc_status smtpc_message_set_dsn_notify(smtpc_message *m,
  * # Safety
  * `m` is NULL or a live message.
  */
-const char *smtpc_message_last_error(const smtpc_message *m);
+SMTPC_API const char *SMTPC_CALL smtpc_message_last_error(const smtpc_message *m);
 
 /**
  * The status of the message this report is about: `SMTPC_OK` when it reached every
@@ -1071,7 +1135,7 @@ const char *smtpc_message_last_error(const smtpc_message *m);
  * # Safety
  * `report` is NULL or a live report.
  */
-smtpc_status smtpc_report_status(const smtpc_report *report);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_report_status(const smtpc_report *report);
 
 /**
  * What went wrong with this message, with context ("" when it was delivered to
@@ -1080,7 +1144,7 @@ smtpc_status smtpc_report_status(const smtpc_report *report);
  * # Safety
  * `report` is NULL or a live report.
  */
-const char *smtpc_report_error(const smtpc_report *report);
+SMTPC_API const char *SMTPC_CALL smtpc_report_error(const smtpc_report *report);
 
 /**
  * The number of recipients in the report (To + Cc + Bcc for `smtpc_client_send`,
@@ -1090,7 +1154,7 @@ const char *smtpc_report_error(const smtpc_report *report);
  * # Safety
  * `report` is NULL or a live report.
  */
-size_t smtpc_report_recipient_count(const smtpc_report *report);
+SMTPC_API size_t SMTPC_CALL smtpc_report_recipient_count(const smtpc_report *report);
 
 /**
  * Recipient `index` (0-based, in the order of the envelope): its address, the
@@ -1107,11 +1171,12 @@ size_t smtpc_report_recipient_count(const smtpc_report *report);
  * # Safety
  * `report` is NULL or a live report; each out-parameter is NULL or writable.
  */
-smtpc_status smtpc_report_recipient(const smtpc_report *report,
-                                    size_t index,
-                                    const char **address_out,
-                                    uint32_t *code_out,
-                                    const char **text_out);
+SMTPC_API
+smtpc_status SMTPC_CALL smtpc_report_recipient(const smtpc_report *report,
+                                               size_t index,
+                                               const char **address_out,
+                                               uint32_t *code_out,
+                                               const char **text_out);
 
 /**
  * What became of the message for recipient `index`: `SMTPC_OK` when it was
@@ -1124,7 +1189,7 @@ smtpc_status smtpc_report_recipient(const smtpc_report *report,
  * # Safety
  * `report` is NULL or a live report.
  */
-smtpc_status smtpc_report_recipient_status(const smtpc_report *report, size_t index);
+SMTPC_API smtpc_status SMTPC_CALL smtpc_report_recipient_status(const smtpc_report *report, size_t index);
 
 /**
  * The RFC 3463 enhanced status code of recipient `index`'s RCPT reply, e.g.
@@ -1134,7 +1199,7 @@ smtpc_status smtpc_report_recipient_status(const smtpc_report *report, size_t in
  * # Safety
  * `report` is NULL or a live report.
  */
-const char *smtpc_report_recipient_enhanced(const smtpc_report *report, size_t index);
+SMTPC_API const char *SMTPC_CALL smtpc_report_recipient_enhanced(const smtpc_report *report, size_t index);
 
 /**
  * The code of the server's reply to the message data (e.g. 250, 554), or 0 when
@@ -1143,7 +1208,7 @@ const char *smtpc_report_recipient_enhanced(const smtpc_report *report, size_t i
  * # Safety
  * `report` is NULL or a live report.
  */
-uint32_t smtpc_report_final_code(const smtpc_report *report);
+SMTPC_API uint32_t SMTPC_CALL smtpc_report_final_code(const smtpc_report *report);
 
 /**
  * The text of the server's reply to the message data, without the code (e.g.
@@ -1153,7 +1218,7 @@ uint32_t smtpc_report_final_code(const smtpc_report *report);
  * # Safety
  * `report` is NULL or a live report.
  */
-const char *smtpc_report_final_reply(const smtpc_report *report);
+SMTPC_API const char *SMTPC_CALL smtpc_report_final_reply(const smtpc_report *report);
 
 /**
  * The enhanced status code of the reply to the message data (e.g. "2.0.0"), or ""
@@ -1163,7 +1228,7 @@ const char *smtpc_report_final_reply(const smtpc_report *report);
  * # Safety
  * `report` is NULL or a live report.
  */
-const char *smtpc_report_final_enhanced(const smtpc_report *report);
+SMTPC_API const char *SMTPC_CALL smtpc_report_final_enhanced(const smtpc_report *report);
 
 /**
  * Releases a report and every string it returned. NULL is a no-op.
@@ -1171,41 +1236,41 @@ const char *smtpc_report_final_enhanced(const smtpc_report *report);
  * # Safety
  * `report` is NULL or a live report from a send; it is not used afterwards.
  */
-void smtpc_report_free(smtpc_report *report);
+SMTPC_API void SMTPC_CALL smtpc_report_free(smtpc_report *report);
 
 /**
  * The static text of a status, for example "the server rejected the credentials".
  * Never NULL; an unknown value gives "unknown status".
  */
-const char *smtpc_status_str(smtpc_status status);
+SMTPC_API const char *SMTPC_CALL smtpc_status_str(smtpc_status status);
 
 /**
  * Whether an SMTP reply code is a temporary failure (4xx: the same thing may work
  * later, e.g. 421, 450, 451, 452), such as `smtpc_client_last_reply_code` or a
  * recipient's code in a report returns. False for 0 and every other code.
  */
-bool smtpc_reply_is_temporary(uint32_t code);
+SMTPC_API bool SMTPC_CALL smtpc_reply_is_temporary(uint32_t code);
 
 /**
  * Whether an SMTP reply code is a permanent failure (5xx: sending the same thing
  * again will fail again, e.g. 550, 554). False for 0 and every other code.
  */
-bool smtpc_reply_is_permanent(uint32_t code);
+SMTPC_API bool SMTPC_CALL smtpc_reply_is_permanent(uint32_t code);
 
 /**
  * The library's version as "MAJOR.MINOR.PATCH" (static). Compare with
  * `SMTPC_VERSION_STRING` to detect a header/library mismatch.
  */
-const char *smtpc_version(void);
+SMTPC_API const char *SMTPC_CALL smtpc_version(void);
 
 /**
  * The library's version as MAJOR*1000000 + MINOR*1000 + PATCH; compare with
  * `SMTPC_VERSION_NUMBER`.
  */
-uint32_t smtpc_version_number(void);
+SMTPC_API uint32_t SMTPC_CALL smtpc_version_number(void);
 
 #ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+} /* extern "C" */
+#endif /* __cplusplus */
 
 #endif  /* SMTPC_H */

@@ -634,11 +634,14 @@ pub unsafe extern "C" fn smtpc_client_etrn(
     unsafe { client_call(client, F, |c| c.etrn(line_arg(node, F, "node")?).map(drop)) }
 }
 
-/// Sends NOOP (checks that the session is alive).
+/// Sends NOOP (checks that the session is alive). Like every command function
+/// except `smtpc_client_quit`, it connects first when the client is not connected
+/// (so the connection's codes can come back too).
 ///
-/// Returns `SMTPC_OK`, `SMTPC_ERR_STATE` (not connected, busy or unusable),
+/// Returns `SMTPC_OK`, `SMTPC_ERR_STATE` (busy or unusable handle),
 /// `SMTPC_ERR_TIMEOUT`, `SMTPC_ERR_CONNECTION_LOST`, `SMTPC_ERR_PROTOCOL`,
-/// `SMTPC_ERR_CANCELLED`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_PANIC`.
+/// `SMTPC_ERR_CANCELLED`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_PANIC`, and those
+/// of `smtpc_client_connect`.
 ///
 /// # Safety
 /// `client` is NULL or a live handle from `smtpc_client_new`.
@@ -683,8 +686,9 @@ pub unsafe extern "C" fn smtpc_client_verify(
     }
 }
 
-/// Sends QUIT and closes the connection. The options are kept: a later
-/// `smtpc_client_connect` or `smtpc_client_send` opens a new session.
+/// Sends QUIT and closes the connection; does nothing when not connected. The
+/// options are kept: a later `smtpc_client_connect` or `smtpc_client_send` opens a
+/// new session.
 ///
 /// Returns `SMTPC_OK` or the codes of `smtpc_client_noop`.
 ///

@@ -408,8 +408,11 @@ pub unsafe extern "C" fn smtpc_message_embed_file(
 /// dot-stuffing (an .eml file). Does not change the message; may run on several
 /// threads at once.
 ///
+/// A message without From or recipients is written too (a draft); only a send
+/// needs them.
+///
 /// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
-/// (path not UTF-8, or no From / no recipient), `SMTPC_ERR_FILE` (the output or an
+/// (path not UTF-8), `SMTPC_ERR_FILE` (the output or an
 /// attachment could not be written or read), `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
 ///
 /// # Safety

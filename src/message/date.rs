@@ -42,6 +42,23 @@ fn civil_date(days: i64) -> (i64, usize, i64) {
     (year, month, rest + 1)
 }
 
+/// Days from 1970-01-01 to a (year, month 0-based, day 1-based): the inverse of
+/// `civil_date`, for C libraries that give local time but not its offset.
+#[cfg(any(windows, test))]
+fn days_from_civil(year: i64, month: usize, day: i64) -> i64 {
+    // Whole 400-year cycles arithmetically (as in civil_date), then at most 400
+    // years and 11 months walked.
+    let cycles = (year - 1970).div_euclid(400);
+    let mut days = cycles * DAYS_PER_400_YEARS;
+    for y in 1970 + 400 * cycles..year {
+        days += 365 + i64::from(is_leap(y));
+    }
+    for m in 0..month.min(11) {
+        days += month_len(year, m);
+    }
+    days + day - 1
+}
+
 /// Formats `unix_seconds` as seen at `offset_seconds` east of UTC, e.g.
 /// "Thu, 26 Nov 2026 23:05:10 +0000". The offset is truncated to whole minutes and
 /// must be within a day (RFC 5322 allows +/-9959; real offsets are within 14 hours).
@@ -95,9 +112,40 @@ pub fn local_offset(unix_seconds: i64) -> i32 {
     }
 }
 
+/// The local UTC offset in seconds at `unix_seconds`, from Windows' time zone
+/// settings: the C runtime's local time minus UTC (Windows' `tm` has no
+/// `tm_gmtoff`).
+#[cfg(windows)]
+// time_t is 64 bits on 64-bit Windows, where the conversion cannot fail.
+#[allow(irrefutable_let_patterns, clippy::unnecessary_fallible_conversions)]
+pub fn local_offset(unix_seconds: i64) -> i32 {
+    let Ok(t) = libc::time_t::try_from(unix_seconds) else {
+        return 0;
+    };
+    // SAFETY: `tm` is plain data that localtime_s fills; both pointers are valid
+    // for the call and localtime_s keeps neither.
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_s(&mut tm, &t) != 0 {
+            return 0;
+        }
+        tm
+    };
+    let Ok(month) = usize::try_from(tm.tm_mon) else {
+        return 0;
+    };
+    let days = days_from_civil(1900 + i64::from(tm.tm_year), month, i64::from(tm.tm_mday));
+    let local = days * 86_400
+        + i64::from(tm.tm_hour) * 3600
+        + i64::from(tm.tm_min) * 60
+        + i64::from(tm.tm_sec);
+    i32::try_from(local - unix_seconds).unwrap_or(0)
+}
+
 /// Without `tm_gmtoff` the date is given in UTC, which is always correct, only
 /// less friendly.
 #[cfg(not(any(
+    windows,
     target_os = "linux",
     target_os = "android",
     target_os = "macos",
@@ -139,6 +187,21 @@ mod tests {
         assert_eq!(format(951_782_400, 0), "Tue, 29 Feb 2000 00:00:00 +0000");
         assert_eq!(format(4_107_542_400, 0), "Mon, 01 Mar 2100 00:00:00 +0000");
         assert_eq!(format(-1, 0), "Wed, 31 Dec 1969 23:59:59 +0000");
+    }
+
+    #[test]
+    fn days_from_civil_inverts_civil_date() {
+        for days in (-1_000_000..1_000_000)
+            .step_by(997)
+            .chain([0, 59, 365, 11_016])
+        {
+            let (year, month, day) = civil_date(days);
+            assert_eq!(
+                days_from_civil(year, month, day),
+                days,
+                "{year}-{month}-{day}"
+            );
+        }
     }
 
     #[test]

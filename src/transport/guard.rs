@@ -10,6 +10,7 @@
 use super::CancelHandle;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Longest single wait in a socket call: the cancel flag is checked this often.
@@ -37,7 +38,16 @@ pub(crate) struct Guarded {
     write_timeout: Option<Duration>,
     /// Set when the guard failed the last call.
     stopped: Option<Stop>,
+    /// Armed for a TLS handshake: the first byte read must start a TLS record.
+    first_record: Option<PlainTextProbe>,
 }
+
+/// Where the guard leaves what a server sent instead of TLS, for the handshake's
+/// error message (the TLS library drops the socket when the handshake fails).
+pub(crate) type PlainTextProbe = Arc<Mutex<Option<String>>>;
+
+/// At most this much of a plain-text answer goes into an error message.
+const PLAIN_TEXT_SHOWN: usize = 60;
 
 impl Guarded {
     pub(crate) fn new(tcp: TcpStream, cancel: CancelHandle) -> Guarded {
@@ -49,7 +59,38 @@ impl Guarded {
             read_timeout: None,
             write_timeout: None,
             stopped: None,
+            first_record: None,
         }
+    }
+
+    /// Arms the check for a TLS handshake: if the next byte read cannot start a TLS
+    /// record (the server answered in plain text, e.g. an SMTP greeting on a
+    /// STARTTLS port), the read fails at once instead of the TLS library waiting for
+    /// a "record" thousands of bytes long that never comes. The returned probe then
+    /// holds the start of what was sent, escaped.
+    pub(crate) fn expect_tls_record(&mut self) -> PlainTextProbe {
+        let probe = PlainTextProbe::default();
+        self.first_record = Some(probe.clone());
+        probe
+    }
+
+    /// Checks the first bytes read after `expect_tls_record`.
+    fn check_first_record(&mut self, got: &[u8]) -> io::Result<()> {
+        let Some(probe) = self.first_record.take() else {
+            return Ok(());
+        };
+        // TLS record types: change_cipher_spec (20), alert (21), handshake (22),
+        // application_data (23). A server's first record is a handshake or alert.
+        if matches!(got.first(), Some(20..=23)) {
+            return Ok(());
+        }
+        let shown = &got[..got.len().min(PLAIN_TEXT_SHOWN)];
+        let text = shown.escape_ascii().to_string();
+        *probe.lock().unwrap_or_else(|p| p.into_inner()) = Some(text);
+        Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the server sent plain text, not TLS",
+        ))
     }
 
     pub(crate) fn tcp(&self) -> &TcpStream {
@@ -136,6 +177,17 @@ fn slice_over(e: &io::Error) -> bool {
 
 impl Read for Guarded {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.read_guarded(buf)?;
+        if self.first_record.is_some() && n > 0 {
+            self.check_first_record(&buf[..n])?;
+        }
+        Ok(n)
+    }
+}
+
+impl Guarded {
+    /// A read bounded by the deadline and the cancel flag (or an immediate one).
+    fn read_guarded(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.immediate {
             return read_now(&self.tcp, buf);
         }
@@ -229,6 +281,34 @@ mod tests {
         t.join().unwrap();
         assert_eq!(g.stopped(), Some(Stop::Cancelled), "{err}");
         assert!(start.elapsed() < Duration::from_millis(150) + SLICE * 2);
+    }
+
+    #[test]
+    fn plain_text_where_tls_is_expected_fails_the_first_read() {
+        let (mut g, mut server) = pair();
+        g.set_deadline(Instant::now() + Duration::from_secs(5));
+        let probe = g.expect_tls_record();
+        server.write_all(b"220 mx ESMTP\r\n\x1b[31m").unwrap();
+        let err = g.read(&mut [0u8; 64]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        let sent = probe.lock().unwrap().clone().unwrap();
+        assert_eq!(sent, "220 mx ESMTP\\r\\n\\x1b[31m");
+    }
+
+    #[test]
+    fn a_tls_record_passes_the_check_once() {
+        let (mut g, mut server) = pair();
+        g.set_deadline(Instant::now() + Duration::from_secs(5));
+        let probe = g.expect_tls_record();
+        server.write_all(&[0x16, 0x03, 0x03]).unwrap();
+        assert_eq!(g.read(&mut [0u8; 3]).unwrap(), 3);
+        server.write_all(b"220").unwrap();
+        assert_eq!(
+            g.read(&mut [0u8; 3]).unwrap(),
+            3,
+            "only the first byte is checked"
+        );
+        assert!(probe.lock().unwrap().is_none());
     }
 
     #[test]

@@ -73,7 +73,7 @@ impl TlsSettings {
 /// A failure is classified from what happened to the socket (the deadline passed,
 /// the call was cancelled), not from the TLS library's message text.
 pub(crate) fn handshake(
-    socket: Guarded,
+    mut socket: Guarded,
     settings: &TlsSettings,
     host: &str,
     deadline: Instant,
@@ -96,15 +96,26 @@ pub(crate) fn handshake(
         .strip_prefix('[')
         .and_then(|n| n.strip_suffix(']'))
         .unwrap_or(name);
+    let plain_text = socket.expect_tls_record();
     match connector.connect(name, socket) {
         Ok(stream) => Ok(stream),
         Err(e) => {
             let text = match e {
                 HandshakeError::WouldBlock(_) => "the handshake did not complete".to_string(),
-                HandshakeError::Failure(e) => e.to_string(),
+                HandshakeError::Failure(e) => describe_failure(&e.to_string(), name),
             };
+            let plain_text = plain_text.lock().unwrap_or_else(|p| p.into_inner()).take();
             Err(if cancel.is_cancelled() {
                 Error::new(ErrorKind::Cancelled, "cancelled during the TLS handshake")
+            } else if let Some(sent) = plain_text {
+                Error::new(
+                    ErrorKind::Tls,
+                    format!(
+                        "TLS handshake with {name} failed: the server answered in plain text, \
+                         not TLS (\"{sent}\"); is this a port for plain SMTP or STARTTLS \
+                         rather than implicit TLS?"
+                    ),
+                )
             } else if Instant::now() >= deadline {
                 Error::new(
                     ErrorKind::Timeout,
@@ -118,6 +129,122 @@ pub(crate) fn handshake(
                     format!("TLS handshake with {name} failed: {text}"),
                 )
             })
+        }
+    }
+}
+
+/// The TLS library's failure text, with Windows' numeric SChannel and certificate
+/// errors (which reach us only as "OS Error -2146762481 (...)", often with no
+/// message at all) replaced by what they mean.
+fn describe_failure(text: &str, name: &str) -> String {
+    let known = os_error_code(text).and_then(|code| Some((code, windows_tls_error(code)?)));
+    match known {
+        Some((code, (symbol, meaning))) => {
+            format!(
+                "{} ({symbol}, 0x{code:08X})",
+                meaning.replace("{name}", name)
+            )
+        }
+        None => text.to_string(),
+    }
+}
+
+/// The number in the "(os error N)" that std's `io::Error` ends its text with.
+fn os_error_code(text: &str) -> Option<u32> {
+    let start = text.rfind("(os error ")? + "(os error ".len();
+    let digits = text[start..].strip_suffix(')')?;
+    digits.parse::<i32>().ok().map(|code| code as u32)
+}
+
+/// Names and meanings of the HRESULTs SChannel and the certificate chain check
+/// fail a handshake with. (Their range, 0x8009xxxx and 0x800Bxxxx, is never an
+/// errno, so this is safe to ask on every platform.)
+fn windows_tls_error(code: u32) -> Option<(&'static str, &'static str)> {
+    const NOT_TRUSTED: &str = "the server's certificate was not issued by a trusted CA \
+                               (a private CA can be added with smtpc_client_set_ca_file)";
+    const WRONG_NAME: &str = "the server's certificate is not valid for the name \"{name}\"";
+    const EXPIRED: &str = "the server's certificate has expired or is not valid yet";
+    const REVOKED: &str = "the server's certificate has been revoked";
+    const NO_REVOCATION: &str =
+        "the revocation status of the server's certificate could not be checked";
+    Some(match code {
+        0x800B_0101 => ("CERT_E_EXPIRED", EXPIRED),
+        0x8009_0328 => ("SEC_E_CERT_EXPIRED", EXPIRED),
+        0x800B_0106 => (
+            "CERT_E_PURPOSE",
+            "the server's certificate is not meant for TLS servers",
+        ),
+        0x800B_0110 => (
+            "CERT_E_WRONG_USAGE",
+            "the server's certificate is not meant for TLS servers",
+        ),
+        0x800B_0109 => ("CERT_E_UNTRUSTEDROOT", NOT_TRUSTED),
+        0x8009_0325 => ("SEC_E_UNTRUSTED_ROOT", NOT_TRUSTED),
+        0x800B_010A => ("CERT_E_CHAINING", NOT_TRUSTED),
+        0x800B_010C => ("CERT_E_REVOKED", REVOKED),
+        0x8009_2010 => ("CRYPT_E_REVOKED", REVOKED),
+        0x800B_010E => ("CERT_E_REVOCATION_FAILURE", NO_REVOCATION),
+        0x8009_2013 => ("CRYPT_E_REVOCATION_OFFLINE", NO_REVOCATION),
+        0x800B_010F => ("CERT_E_CN_NO_MATCH", WRONG_NAME),
+        0x8009_0322 => ("SEC_E_WRONG_PRINCIPAL", WRONG_NAME),
+        0x8009_0327 => (
+            "SEC_E_CERT_UNKNOWN",
+            "the server's certificate could not be processed",
+        ),
+        0x8009_0326 => (
+            "SEC_E_ILLEGAL_MESSAGE",
+            "the server sent a TLS message that cannot be accepted (or a fatal alert)",
+        ),
+        0x8009_0331 => (
+            "SEC_E_ALGORITHM_MISMATCH",
+            "client and server have no TLS version or cipher suite in common",
+        ),
+        0x8009_0308 => ("SEC_E_INVALID_TOKEN", "the server's TLS data is malformed"),
+        0x8009_0330 => (
+            "SEC_E_DECRYPT_FAILURE",
+            "the server's TLS data could not be decrypted",
+        ),
+        0x8009_0302 => (
+            "SEC_E_UNSUPPORTED_FUNCTION",
+            "a TLS version or feature the server asked for is not supported by this system",
+        ),
+        0x8009_0317 => ("SEC_E_CONTEXT_EXPIRED", "the TLS session was closed"),
+        0x8009_030E => ("SEC_E_NO_CREDENTIALS", "no TLS credentials could be set up"),
+        0x8009_0304 => ("SEC_E_INTERNAL_ERROR", "SChannel failed internally"),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_codes_are_named_and_explained() {
+        let wine = "OS Error -2146762481 (FormatMessageW() returned error 317) \
+                    (os error -2146762481)";
+        assert_eq!(
+            describe_failure(wine, "mail.example.org"),
+            "the server's certificate is not valid for the name \"mail.example.org\" \
+             (CERT_E_CN_NO_MATCH, 0x800B010F)"
+        );
+        let text = describe_failure("x (os error -2146893019)", "h");
+        assert!(text.starts_with("the server's certificate was not issued by a trusted CA"));
+        assert!(
+            text.ends_with("(SEC_E_UNTRUSTED_ROOT, 0x80090325)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn other_failures_keep_their_text() {
+        for text in [
+            "error:0A000086:SSL routines::certificate verify failed",
+            "Connection reset by peer (os error 104)",
+            "OS Error -1 (os error -1)",
+            "(os error ",
+        ] {
+            assert_eq!(describe_failure(text, "h"), text);
         }
     }
 }

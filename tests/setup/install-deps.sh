@@ -3,7 +3,8 @@
 # valgrind, OpenSSL headers). Idempotent: when everything is installed it only
 # asks dpkg and returns in well under a second.
 #
-# Usage (as root on Debian 12): bash tests/setup/install-deps.sh
+# Usage (as root on Debian 12): bash tests/setup/install-deps.sh [EXTRA-PACKAGE...]
+# (scripts that need more, such as tests/wine/run.sh, name their packages).
 set -euo pipefail
 
 # Packages, and why:
@@ -19,6 +20,7 @@ PACKAGES=(
     postfix dovecot-core openssl libssl-dev pkg-config gcc g++ make valgrind
     python3 ca-certificates iproute2 procps
 )
+PACKAGES+=("$@")
 # git is needed by tests/run-all.sh (stale-header check); any git on PATH will do.
 if ! command -v git >/dev/null 2>&1; then
     PACKAGES+=(git)
