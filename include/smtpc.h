@@ -17,6 +17,12 @@
 #define SMTPC_VERSION_NUMBER 1000
 #define SMTPC_VERSION_STRING "0.1.0"
 
+/* Types at the boundary: bool is C99's (<stdbool.h>), one byte and the same as
+   C++'s bool with gcc, clang and MSVC; size_t is pointer-sized (8 bytes on 64-bit
+   platforms); uint64_t and uint32_t are exact. The callbacks take and return them
+   as declared. Handles are opaque and every enumeration is a uint32_t with
+   #defined values, so no structure layout or enum size is part of the ABI. */
+
 /* SMTPC_API goes before every function: __declspec(dllimport) when the program
    defines SMTPC_DLL on Windows (it links smtpc.dll through its import library;
    slightly faster calls), otherwise nothing (the static library, or any other

@@ -126,8 +126,9 @@ fi
 echo "include/smtpc.h matches the build"
 pass
 
-section "exported functions (tests/abi/check.sh)"
+section "exported functions and header portability (tests/abi/)"
 run bash tests/abi/check.sh target/release/libsmtpc.so
+run bash tests/abi/header.sh
 pass
 
 section "start test mail server"

@@ -51,8 +51,7 @@ impl Connection {
         )?;
         if mode == TlsMode::Implicit {
             let deadline = Instant::now() + cfg.io_timeout;
-            pipe.start_tls(&cfg.tls, &cfg.host, deadline, false)
-                .map_err(implicit_tls_hint)?;
+            pipe.start_tls(&cfg.tls, &cfg.host, deadline, false)?;
             t.info(&format!(
                 "TLS established (implicit TLS), {}",
                 cfg.tls_checks()
@@ -254,16 +253,4 @@ fn cancelled_by_callback(sent: u64) -> Error {
              connection was closed, so nothing was delivered"
         ),
     )
-}
-
-/// The hint for the usual cause of a failed implicit-TLS handshake.
-fn implicit_tls_hint(e: Error) -> Error {
-    if e.kind() == ErrorKind::Tls && e.message().contains("wrong version number") {
-        e.context(
-            "implicit TLS: the server did not answer in TLS (is this a STARTTLS or plain port \
-             such as 587 or 25? use SMTPC_TLS_STARTTLS)",
-        )
-    } else {
-        e
-    }
 }

@@ -112,8 +112,8 @@ pub(crate) fn handshake(
                     ErrorKind::Tls,
                     format!(
                         "TLS handshake with {name} failed: the server answered in plain text, \
-                         not TLS (\"{sent}\"); is this a port for plain SMTP or STARTTLS \
-                         rather than implicit TLS?"
+                         not TLS (\"{sent}\"); for implicit TLS, is this a STARTTLS or plain \
+                         port such as 587 or 25? (use SMTPC_TLS_STARTTLS there)"
                     ),
                 )
             } else if Instant::now() >= deadline {
