@@ -101,16 +101,24 @@ PY
 # distribution point and TLS/ca.crl (DER) is an empty CRL of the CA to serve
 # there: Wine 8's certificate check fails a chain whose revocation status is
 # unknown (Windows accepts it), so tests/wine/run.sh gives it one it can check.
+# SMTPC_TEST_TLS_KEY=rsa makes RSA keys instead (Wine 8 fails ECDSA signatures
+# whose r or s is shorter than 32 bytes, about one in 128: tests/wine/run.sh).
 make_tls() {
+    local newkey
+    case "${SMTPC_TEST_TLS_KEY:-ec}" in
+    ec) newkey=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1) ;;
+    rsa) newkey=(-newkey rsa:2048) ;;
+    *) die "SMTPC_TEST_TLS_KEY must be ec or rsa, not ${SMTPC_TEST_TLS_KEY}" ;;
+    esac
     mkdir -p "$TLS"
     chmod 0755 "$TLS"
     (
         cd "$TLS"
-        openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        openssl req -x509 -new "${newkey[@]}" -nodes \
             -keyout ca.key -out ca.pem -days 365 -subj "/CN=smtpc test CA $(date +%s)" \
             -addext 'basicConstraints=critical,CA:TRUE' \
             -addext 'keyUsage=critical,keyCertSign,cRLSign' 2>/dev/null
-        openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        openssl req -new "${newkey[@]}" -nodes \
             -keyout server.key -out server.csr -subj '/CN=localhost' 2>/dev/null
         cat >server.ext <<'EOF'
 subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
