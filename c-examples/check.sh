@@ -22,19 +22,9 @@ logs="$build/logs"
 lib="$root/target/release"
 cd "$root"
 
-passed=0
-failed=0
-skipped=0
-pass() { echo "PASS: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-skip() { echo "SKIP: $*"; skipped=$((skipped + 1)); }
-section() { printf '\n== %s ==\n' "$*"; }
-finish() {
-    echo
-    if [[ $skipped -gt 0 ]]; then echo "($skipped skipped; see the SKIP lines above)"; fi
-    echo "c-examples: $passed passed, $failed failed"
-    [[ $failed -eq 0 ]]
-}
+CHECK_NAME=c-examples
+# shellcheck source=../tests/lib/check-harness.sh
+. "$root/tests/lib/check-harness.sh"
 
 # ---------------------------------------------------------------------------
 section "build"
@@ -152,50 +142,9 @@ readme_example
 # ---------------------------------------------------------------------------
 section "test mail server"
 
-server_dir=""
-stop_server() {
-    if [[ -n "$server_dir" ]]; then
-        bash "$root/tests/setup/mailserver.sh" stop "$server_dir" >/dev/null 2>&1 || true
-        rm -rf "$server_dir"
-    fi
-}
-trap stop_server EXIT
-
-if [[ -z "${SMTPC_TEST_ENV:-}" ]]; then
-    if [[ ! -f "$root/tests/setup/mailserver.sh" ]]; then
-        fail "SMTPC_TEST_ENV is not set and tests/setup/mailserver.sh does not exist"
-        finish
-        exit 1
-    fi
-    server_dir=$(mktemp -d /tmp/smtpc-c-examples.XXXXXX)
-    if bash "$root/tests/setup/mailserver.sh" start "$server_dir" >"$logs/mailserver.log" 2>&1; then
-        pass "mail server started in $server_dir"
-    else
-        fail "mail server did not start:"
-        sed 's/^/    /' "$logs/mailserver.log"
-        finish
-        exit 1
-    fi
-    export SMTPC_TEST_ENV="$server_dir/env"
-fi
-echo "using $SMTPC_TEST_ENV"
-set -a
-# shellcheck disable=SC1090
-. "$SMTPC_TEST_ENV"
-set +a
-for var in SMTPC_TEST_HOST SMTPC_TEST_PLAIN_PORT SMTPC_TEST_SUBMISSION_PORT \
-    SMTPC_TEST_SMTPS_PORT SMTPC_TEST_CA_FILE SMTPC_TEST_MAILDIR SMTPC_TEST_USER \
-    SMTPC_TEST_PASSWORD SMTPC_TEST_REJECTED_RCPT; do
-    if [[ -z "${!var:-}" ]]; then
-        fail "$SMTPC_TEST_ENV does not set $var"
-        finish
-        exit 1
-    fi
-done
-host=$SMTPC_TEST_HOST
-user=$SMTPC_TEST_USER
-password=$SMTPC_TEST_PASSWORD
-maildir=$SMTPC_TEST_MAILDIR
+use_mail_server smtpc-c-examples SMTPC_TEST_HOST SMTPC_TEST_PLAIN_PORT \
+    SMTPC_TEST_SUBMISSION_PORT SMTPC_TEST_SMTPS_PORT SMTPC_TEST_CA_FILE \
+    SMTPC_TEST_MAILDIR SMTPC_TEST_USER SMTPC_TEST_PASSWORD SMTPC_TEST_REJECTED_RCPT
 # Unique addresses per run, so that runs never see each other's mail.
 tag="run$$-$(date +%s)"
 from="c-examples-$tag@example.test"
@@ -204,59 +153,12 @@ rcpt() { echo "$tag-$1@example.test"; }
 # ---------------------------------------------------------------------------
 # Running and verifying
 
-# Only definite and indirect leaks count; "still reachable" memory of the
-# OpenSSL and Rust runtimes at exit is not a leak.
-# shellcheck disable=SC2054 # the commas are in valgrind option values
-VALGRIND=(valgrind --quiet --error-exitcode=99 --leak-check=full
-    --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
-    --track-fds=no)
-if [[ -f "$here/valgrind.supp" ]]; then
-    VALGRIND+=(--suppressions="$here/valgrind.supp")
-fi
-
-# vg NAME CMD...: run CMD under valgrind with output in $logs/NAME.{out,err};
-# sets $rc to its exit status. Valgrind's findings make the status 99.
-rc=0
-vg() {
-    local name=$1
-    shift
-    rc=0
-    timeout 300 "${VALGRIND[@]}" --log-file="$logs/$name.valgrind" "$@" \
-        >"$logs/$name.out" 2>"$logs/$name.err" || rc=$?
-    if [[ $rc -eq 99 ]]; then
-        echo "    valgrind found errors in $name:"
-        sed 's/^/    /' "$logs/$name.valgrind"
-    fi
-}
-
-show_logs() {
-    local name=$1
-    echo "    --- stdout ($logs/$name.out) ---"
-    tail -n 40 "$logs/$name.out" | sed 's/^/    /'
-    echo "    --- stderr ($logs/$name.err) ---"
-    tail -n 20 "$logs/$name.err" | sed 's/^/    /'
-}
-
-# no_secret NAME: the password must appear nowhere in the output of a run.
-no_secret() {
-    local name=$1
-    if grep -qF -- "$password" "$logs/$name.out" "$logs/$name.err"; then
-        fail "$name: the password appears in the output"
-        return 1
-    fi
-    return 0
-}
-
 # wait_mail ADDRESS COUNT: wait (up to 30 s) until ADDRESS has COUNT delivered
 # messages; prints the newest .eml path.
 wait_mail() {
-    local dir="$maildir/${1,,}" want=$2 i
+    local want=$2 i files=()
     for ((i = 0; i < 300; i++)); do
-        local files=()
-        if [[ -d "$dir" ]]; then
-            # Not the delivery script's in-progress ".tmp-*" files: only finished mail.
-            mapfile -t files < <(find "$dir" -maxdepth 1 -name '*.eml' ! -name '.*' | sort)
-        fi
+        mapfile -t files < <(mails "$1")
         if [[ ${#files[@]} -ge $want ]]; then
             printf '%s\n' "${files[@]: -1}"
             return 0

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import ctypes
 import math
-import threading
 import warnings
-from contextlib import ExitStack, contextmanager
-from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from contextlib import ExitStack
+from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _lib
 from ._cstr import PathType, StrOrBytes, cpath, cstr, opt_cstr
+from ._handle import Handle
 from .enums import LogKind, Status, TlsMode
-from .errors import ArgumentError, SmtpcError, StateError, make_error
+from .errors import ArgumentError, SmtpcError, make_error
 from .message import Message
 from .report import Reply, Report, take_report
 
@@ -105,7 +105,7 @@ def _pair(value: Optional[Tuple[StrOrBytes, StrOrBytes]], what: str,
     return cstr(user, what + " user"), cstr(secret, what + " " + second)
 
 
-class Client:
+class Client(Handle):
     """One SMTP session with one server.
 
     Nothing is connected by the constructor; ``connect()`` connects explicitly,
@@ -163,14 +163,11 @@ class Client:
                  log: Optional[LogCallback] = None,
                  progress: Optional[ProgressCallback] = None,
                  dangerous_accept_invalid_certs: bool = False) -> None:
-        self._ptr: Optional[Any] = None
-        self._active = 0
-        self._lock = threading.Lock()
+        c = _lib.lib()
+        super().__init__("client", c.smtpc_client_free)
         self._closed_reply = Reply(0, "", "")
         self._closed_error = ""
-        c = _lib.lib()
         self._c = c
-        self._free = c.smtpc_client_free
 
         # Check and convert everything before creating the handle.
         c_host = cstr(host, "host")
@@ -228,22 +225,6 @@ class Client:
             self._free(ptr)
             raise
 
-    # -- handle management ---------------------------------------------------
-
-    @contextmanager
-    def _use(self) -> Iterator[Any]:
-        """The live handle, protected from ``close()`` while the block runs."""
-        with self._lock:
-            if self._ptr is None:
-                raise StateError(Status.ERR_STATE, "the client is closed")
-            self._active += 1
-            ptr = self._ptr
-        try:
-            yield ptr
-        finally:
-            with self._lock:
-                self._active -= 1
-
     def _error(self, ptr: Any, st: int, report: Optional[Report] = None) -> SmtpcError:
         """The exception for status ``st``, described by the client's getters."""
         c = self._c
@@ -290,17 +271,15 @@ class Client:
         ``StateError`` when called while a call on this client is in progress
         (from a callback or another thread): ``cancel()`` it first.
         """
-        with self._lock:
-            if self._ptr is None:
-                return
-            if self._active:
-                raise StateError(Status.ERR_STATE,
-                                 "close() while a call on this client is in progress; "
-                                 "cancel() it and close once it returned")
-            ptr, self._ptr = self._ptr, None
-            # No other call can start now, and cancel() is a no-op: free is safe.
+        def keep_last_outcome(ptr: Any) -> None:
             self._closed_reply = self._reply(ptr)
             self._closed_error = _lib.text(self._c.smtpc_client_last_error(ptr))
+
+        # Once detached no other call can start, and cancel() is a no-op: free is safe.
+        ptr = self._detach("close() while a call on this client is in progress; "
+                           "cancel() it and close once it returned", keep_last_outcome)
+        if ptr is None:
+            return
         callbacks = self._callbacks
         callbacks.closing = True
         try:
@@ -310,27 +289,15 @@ class Client:
             # Only now may the ctypes callback objects go.
             self._callbacks = _Callbacks(None, None)
 
-    @property
-    def closed(self) -> bool:
-        """Whether ``close()`` was called."""
-        return self._ptr is None
-
-    def __enter__(self) -> "Client":
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.close()
-
     def __del__(self) -> None:
-        ptr = getattr(self, "_ptr", None)
-        if ptr is None or getattr(self, "_active", 0) != 0:
+        ptr = self._detach_unused()
+        if ptr is None:
             return
         try:
             warnings.warn("smtpc.Client was not closed; use `with Client(...)` or close()",
                           ResourceWarning, source=self)
         except Exception:  # interpreter shutdown
             pass
-        self._ptr = None
         self._callbacks.closing = True
         self._free(ptr)
 

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import ctypes
-import threading
-from contextlib import contextmanager
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 from . import _lib
 from ._cstr import PathType, StrOrBytes, cpath, cstr, opt_cstr
+from ._handle import Handle
 from .enums import DsnNotify, DsnRet, Status
-from .errors import StateError, make_error
+from .errors import make_error
 
 
-class Message:
+class Message(Handle):
     """A mail being built: From, To/Cc/Bcc, Reply-To, Subject, custom headers, a
     text and/or HTML body, attachments and inline parts.
 
@@ -34,32 +33,13 @@ class Message:
     def __init__(self) -> None:
         """Create an empty message (``smtpc_message_new``)."""
         c = _lib.lib()
+        super().__init__("message", c.smtpc_message_free)
         self._c = c
-        self._free = c.smtpc_message_free
-        self._lock = threading.Lock()
-        self._active = 0
-        self._ptr: Optional[Any] = None
         ptr = _lib.MessagePtr()
         st = c.smtpc_message_new(ctypes.byref(ptr))
         if st != Status.OK:
             raise make_error(st, _lib.text(c.smtpc_status_str(st)))
         self._ptr = ptr
-
-    # -- handle management -------------------------------------------------
-
-    @contextmanager
-    def _use(self) -> Iterator[Any]:
-        """The live handle, protected from ``close()`` while the block runs."""
-        with self._lock:
-            if self._ptr is None:
-                raise StateError(Status.ERR_STATE, "the message is closed")
-            self._active += 1
-            ptr = self._ptr
-        try:
-            yield ptr
-        finally:
-            with self._lock:
-                self._active -= 1
 
     def _call(self, name: str, *args: Any) -> "Message":
         with self._use() as ptr:
@@ -75,30 +55,13 @@ class Message:
         Raises ``StateError`` while the message is being sent or written by
         another thread.
         """
-        with self._lock:
-            if self._ptr is None:
-                return
-            if self._active:
-                raise StateError(Status.ERR_STATE,
-                                 "close() while the message is being sent or written")
-            ptr, self._ptr = self._ptr, None
-        self._free(ptr)
-
-    @property
-    def closed(self) -> bool:
-        """Whether ``close()`` was called."""
-        return self._ptr is None
-
-    def __enter__(self) -> "Message":
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.close()
+        ptr = self._detach("close() while the message is being sent or written")
+        if ptr is not None:
+            self._free(ptr)
 
     def __del__(self) -> None:
-        ptr = getattr(self, "_ptr", None)
-        if ptr is not None and getattr(self, "_active", 0) == 0:
-            self._ptr = None
+        ptr = self._detach_unused()
+        if ptr is not None:
             self._free(ptr)
 
     @property
