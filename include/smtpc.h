@@ -66,6 +66,7 @@
  *   smtpc_client_set_credentials, smtpc_client_set_oauth2_token,
  *   smtpc_client_set_helo_name, smtpc_client_set_timeout_ms,
  *   smtpc_client_set_pipelining, smtpc_client_set_chunking
+ * - at any time: smtpc_client_set_deadline_ms
  * - callbacks: smtpc_client_set_log_callback, smtpc_client_set_progress_callback
  * - commands: smtpc_client_connect, smtpc_client_send, smtpc_client_send_raw,
  *   smtpc_client_send_batch, smtpc_client_noop, smtpc_client_reset,
@@ -517,9 +518,19 @@ SMTPC_API smtpc_status SMTPC_CALL smtpc_client_set_helo_name(smtpc_client *clien
 
 /**
  * Sets the timeouts in milliseconds; both must be non-zero. Only while not
- * connected. `connect_ms` bounds the TCP connect to each address; `io_ms` bounds
- * the wait for each whole server reply (however slowly it trickles in), each
- * socket write, and each step of the TLS handshake. Defaults: 30 s and 120 s.
+ * connected. `connect_ms` bounds the name lookup and the TCP connect to each
+ * address; `io_ms` bounds the wait for each whole server reply (however slowly
+ * it trickles in), each socket write, and the whole TLS handshake. A deadline
+ * for a whole call is set with `smtpc_client_set_deadline_ms`.
+ *
+ * Defaults: 30 s and 120 s. 30 s outlasts the SYN retries of every common
+ * system (Windows gives up after about 21 s). RFC 5321 section 4.5.3.2 asks a
+ * relaying MTA to wait 5 minutes for most replies and 10 for the one after the
+ * end of data, because it queues and retries anyway; a program whose user is
+ * waiting sends to a submission server that answers in seconds, and 120 s still
+ * covers a slow content scan after the data. A timeout after the end of data
+ * gives `SMTPC_ERR_UNKNOWN_OUTCOME`, never a silent resend, so raise `io_ms`
+ * towards 600 s if a server is known to take that long.
  *
  * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_INVALID_ARGUMENT`
  * (a zero value), `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
@@ -531,6 +542,28 @@ SMTPC_API
 smtpc_status SMTPC_CALL smtpc_client_set_timeout_ms(smtpc_client *client,
                                                     uint32_t connect_ms,
                                                     uint32_t io_ms);
+
+/**
+ * Sets a deadline in milliseconds for each whole call: `smtpc_client_connect`,
+ * each send (also `smtpc_client_send_batch` as a whole), NOOP, RSET, VRFY, ETRN,
+ * QUIT. It covers the name lookup, every connect attempt, TLS, AUTH and the
+ * transaction together, and cuts the timeouts of `smtpc_client_set_timeout_ms`
+ * short. 0 (the default) means no deadline: each step is then bounded by its own
+ * timeout only, because how long a send may take depends on the message size and
+ * the link, which only the caller knows. A call that runs out fails with
+ * `SMTPC_ERR_TIMEOUT` (or `SMTPC_ERR_UNKNOWN_OUTCOME` when the whole message was
+ * already sent), and `smtpc_client_last_error` begins "the deadline of N ms for
+ * the whole call ran out" followed by the step that was running (for example
+ * "resolving mail.example.com", "connecting to ...", "reading the reply to RCPT
+ * TO"). Allowed at any time; it applies from the next call.
+ *
+ * Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_STATE`,
+ * `SMTPC_ERR_PANIC`.
+ *
+ * # Safety
+ * `client` is NULL or a live handle from `smtpc_client_new`.
+ */
+SMTPC_API smtpc_status SMTPC_CALL smtpc_client_set_deadline_ms(smtpc_client *client, uint32_t deadline_ms);
 
 /**
  * Connects explicitly: TCP (every resolved address in turn), greeting, EHLO (HELO

@@ -933,6 +933,12 @@ public:
         return check(smtpc_client_set_timeout_ms(c_, connect_ms, io_ms), "set_timeout_ms");
     }
 
+    /** Sets a deadline in milliseconds for each whole call (0: none, the default). */
+    Client &set_deadline_ms(std::uint32_t deadline_ms)
+    {
+        return check(smtpc_client_set_deadline_ms(c_, deadline_ms), "set_deadline_ms");
+    }
+
     /** Whether to use PIPELINING when offered (default true). */
     Client &set_pipelining(bool enabled)
     {

@@ -141,7 +141,8 @@ cat "$SMTPC_TEST_ENV"
 pass
 
 section "cargo test --release"
-run cargo test --release
+# The time-bound tests make a network namespace (root, iproute2): required here.
+run env SMTPC_REQUIRE_NETNS=1 cargo test --release
 pass
 
 section "C examples under valgrind (c-examples/check.sh)"
@@ -154,6 +155,10 @@ fi
 
 section "C++ wrapper and MFC mailer (tests/cpp/check.sh)"
 run env SMTPC_NO_CARGO=1 bash tests/cpp/check.sh
+pass
+
+section "C tests under AddressSanitizer + UBSan (tests/asan/run.sh)"
+run env SMTPC_NO_CARGO=1 bash tests/asan/run.sh
 pass
 
 section "Python package (python/run-tests.sh)"

@@ -70,6 +70,7 @@ PROTOTYPES: List[Tuple[str, object, List[object]]] = [
     ("smtpc_client_set_oauth2_token", STATUS, [ClientPtr, c_char_p, c_char_p]),
     ("smtpc_client_set_helo_name", STATUS, [ClientPtr, c_char_p]),
     ("smtpc_client_set_timeout_ms", STATUS, [ClientPtr, c_uint32, c_uint32]),
+    ("smtpc_client_set_deadline_ms", STATUS, [ClientPtr, c_uint32]),
     ("smtpc_client_set_pipelining", STATUS, [ClientPtr, c_bool]),
     ("smtpc_client_set_chunking", STATUS, [ClientPtr, c_bool]),
     ("smtpc_client_set_log_callback", STATUS, [ClientPtr, LOG_CALLBACK, c_void_p]),

@@ -131,6 +131,8 @@ class Client(Handle):
         helo_name: the name sent in EHLO/HELO (default: the local host name).
         connect_timeout: seconds for the TCP connect to each address.
         io_timeout: seconds for each server reply, each write and each TLS step.
+        deadline: seconds for each whole call (lookup, connect, TLS, AUTH and the
+            transaction together), or None (the default) for no such bound.
         pipelining: use PIPELINING when offered (turn off for broken servers).
         chunking: use CHUNKING (BDAT) when offered (turn off for broken servers).
         log: ``log(kind: LogKind, line: str)``, called for every line of the
@@ -159,6 +161,7 @@ class Client(Handle):
                  oauth2: Optional[Tuple[StrOrBytes, StrOrBytes]] = None,
                  helo_name: Optional[StrOrBytes] = None,
                  connect_timeout: float = 30.0, io_timeout: float = 120.0,
+                 deadline: Optional[float] = None,
                  pipelining: bool = True, chunking: bool = True,
                  log: Optional[LogCallback] = None,
                  progress: Optional[ProgressCallback] = None,
@@ -184,6 +187,7 @@ class Client(Handle):
         c_helo = opt_cstr(helo_name, "helo_name")
         connect_ms = _timeout_ms(connect_timeout, "connect_timeout")
         io_ms = _timeout_ms(io_timeout, "io_timeout")
+        deadline_ms = 0 if deadline is None else _timeout_ms(deadline, "deadline")
         if log is not None and not callable(log):
             raise TypeError("log must be callable")
         if progress is not None and not callable(progress):
@@ -212,6 +216,7 @@ class Client(Handle):
             if c_helo is not None:
                 self._option("smtpc_client_set_helo_name", c_helo)
             self._option("smtpc_client_set_timeout_ms", connect_ms, io_ms)
+            self._option("smtpc_client_set_deadline_ms", deadline_ms)
             self._option("smtpc_client_set_pipelining", bool(pipelining))
             self._option("smtpc_client_set_chunking", bool(chunking))
             if self._callbacks.c_log is not None:

@@ -5,7 +5,8 @@
 //! Time: each write may take the I/O timeout; each whole reply must arrive within
 //! the I/O timeout from when the client started waiting for it (a server that
 //! trickles a reply a byte at a time cannot stretch it); the TLS handshake as a
-//! whole gets the I/O timeout.
+//! whole gets the I/O timeout. The call's deadline, when one is set, cuts every
+//! one of these short.
 
 use super::bodies::Bodies;
 use super::transcript::Transcript;
@@ -14,7 +15,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::session::{Event, Session, SessionConfig, TlsMode, Want};
 use crate::transport::{CancelHandle, Pipe};
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Size of the read buffer (replies) and of each body read.
 const BUF_LEN: usize = 64 * 1024;
@@ -26,6 +27,31 @@ pub(crate) struct Run<'a> {
     pub(crate) cancel: &'a CancelHandle,
     pub(crate) progress: &'a mut Option<Mutex<ProgressFn>>,
     pub(crate) bodies: Option<&'a mut dyn Bodies>,
+    /// When the whole call must end, if the caller set a deadline.
+    pub(crate) deadline: Option<Instant>,
+}
+
+impl Run<'_> {
+    /// When a wait of `step` that started at `from` must end.
+    fn until(&self, from: Instant, step: Duration) -> Instant {
+        bound(self.deadline, from, step)
+    }
+}
+
+/// When a wait of `step` that started at `from` must end: its own timeout, cut
+/// short by the call's deadline.
+fn bound(deadline: Option<Instant>, from: Instant, step: Duration) -> Instant {
+    let own = from + step;
+    deadline.map_or(own, |d| d.min(own))
+}
+
+/// A timeout says how long was waited.
+fn timed_out(error: Error, from: Instant, until: Instant) -> Error {
+    if error.kind() != ErrorKind::Timeout {
+        return error;
+    }
+    let waited = until.saturating_duration_since(from).as_millis();
+    Error::new(ErrorKind::Timeout, format!("timed out after {waited} ms"))
 }
 
 /// An open connection: the byte pipe and the conversation on it.
@@ -41,16 +67,18 @@ impl Connection {
     pub(crate) fn open(run: &mut Run<'_>) -> Result<Connection> {
         let cfg = run.config;
         let mode = cfg.tls_mode();
+        let call_deadline = run.deadline;
         let t = &mut *run.transcript;
         let mut pipe = Pipe::connect(
             &cfg.host,
             cfg.port,
             cfg.connect_timeout,
+            run.deadline,
             run.cancel,
             &mut |line| t.info(line),
         )?;
         if mode == TlsMode::Implicit {
-            let deadline = Instant::now() + cfg.io_timeout;
+            let deadline = bound(call_deadline, Instant::now(), cfg.io_timeout);
             pipe.start_tls(&cfg.tls, &cfg.host, deadline, false)?;
             t.info(&format!(
                 "TLS established (implicit TLS), {}",
@@ -143,10 +171,11 @@ impl Connection {
                     if self.session.want() != Want::Write {
                         continue;
                     }
-                    let deadline = Instant::now() + io_timeout;
-                    match self.pipe.write(self.session.output(), deadline) {
+                    let from = Instant::now();
+                    let until = run.until(from, io_timeout);
+                    match self.pipe.write(self.session.output(), until) {
                         Ok(n) => self.session.written(n),
-                        Err(e) => self.session.io_failed(e),
+                        Err(e) => self.session.io_failed(timed_out(e, from, until)),
                     }
                     waiting_since = None;
                 }
@@ -156,11 +185,12 @@ impl Connection {
                         seen_replies = replies;
                         waiting_since = Some(Instant::now());
                     }
-                    let deadline = waiting_since.unwrap_or_else(Instant::now) + io_timeout;
-                    match self.pipe.read(&mut self.buf, deadline) {
+                    let from = waiting_since.unwrap_or_else(Instant::now);
+                    let until = run.until(from, io_timeout);
+                    match self.pipe.read(&mut self.buf, until) {
                         Ok(0) => self.session.peer_closed(),
                         Ok(n) => self.session.receive(&self.buf[..n]),
-                        Err(e) => self.session.io_failed(e),
+                        Err(e) => self.session.io_failed(timed_out(e, from, until)),
                     }
                 }
                 Want::Body {
@@ -169,7 +199,7 @@ impl Connection {
                     max,
                 } => self.feed_body(run, message, offset, max),
                 Want::StartTls => {
-                    let deadline = Instant::now() + io_timeout;
+                    let deadline = run.until(Instant::now(), io_timeout);
                     let cfg = run.config;
                     match self.pipe.start_tls(&cfg.tls, &cfg.host, deadline, true) {
                         Ok(()) => {

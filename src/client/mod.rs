@@ -21,7 +21,7 @@ use driver::{Connection, Run};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use transcript::Transcript;
 
 /// What a log line is.
@@ -46,6 +46,9 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// handshake (RFC 5321 section 4.5.3.2 suggests minutes for some steps; two minutes
 /// covers a slow content scan after the end of data).
 pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How a failure that the call's deadline caused begins.
+const DEADLINE_TEXT: &str = "the deadline";
 
 /// Everything set before connecting.
 #[derive(Clone)]
@@ -106,6 +109,10 @@ pub struct Client {
     last_error: Option<Error>,
     /// The last session ended without our QUIT (the next connect is a reconnect).
     lost_session: bool,
+    /// The bound for each whole call, if the caller set one.
+    deadline: Option<Duration>,
+    /// When the call in progress must end.
+    call_ends: Option<Instant>,
 }
 
 /// Refuses CR, LF and NUL (and empty values where `allow_empty` is false).
@@ -150,6 +157,8 @@ impl Client {
             cancel: CancelHandle::new(),
             last_error: None,
             lost_session: false,
+            deadline: None,
+            call_ends: None,
         })
     }
 
@@ -274,6 +283,24 @@ impl Client {
         })
     }
 
+    /// A bound for each whole call (connect, send, batch, command): resolving,
+    /// connecting, TLS, AUTH and the transaction together; `None` (the default)
+    /// leaves each step bounded only by its own timeout. A call that runs out fails
+    /// with `Timeout`, and its message says which step was running. Allowed at any
+    /// time: it applies from the next call.
+    pub fn set_deadline(&mut self, deadline: Option<Duration>) -> Result<()> {
+        let result = match deadline {
+            Some(d) if d.is_zero() => Err(Error::invalid(
+                "a deadline must be greater than zero (use none for no deadline)",
+            )),
+            _ => {
+                self.deadline = deadline;
+                Ok(())
+            }
+        };
+        self.record(result)
+    }
+
     /// Whether to use PIPELINING when the server offers it (default: yes). Turn it
     /// off for a server that advertises it but mishandles it.
     pub fn set_pipelining(&mut self, enabled: bool) -> Result<()> {
@@ -315,10 +342,11 @@ impl Client {
     /// Runs one operation: clears a stale cancel, drops a session that ended, turns
     /// the failure of a cancelled operation into `Cancelled`, records the outcome.
     fn operation<T>(&mut self, op: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
-        self.cancel.reset();
+        self.begin_call();
         let mut result = op(self);
         self.drop_if_closed();
         if let Err(e) = &mut result {
+            self.explain_deadline(e);
             let interrupted = matches!(
                 e.kind(),
                 ErrorKind::ConnectionLost
@@ -333,6 +361,26 @@ impl Client {
             }
         }
         self.record(result)
+    }
+
+    /// Starts a call: clears a stale cancel and starts the call's deadline.
+    fn begin_call(&mut self) {
+        self.cancel.reset();
+        self.call_ends = self.deadline.map(|d| Instant::now() + d);
+    }
+
+    /// A failure of a call whose deadline ran out says so, before what was running.
+    fn explain_deadline(&self, e: &mut Error) {
+        let (Some(ends), Some(total)) = (self.call_ends, self.deadline) else {
+            return;
+        };
+        let ran_out = matches!(e.kind(), ErrorKind::Timeout | ErrorKind::UnknownOutcome);
+        if ran_out && Instant::now() >= ends && !e.message().starts_with(DEADLINE_TEXT) {
+            *e = e.clone().context(&format!(
+                "{DEADLINE_TEXT} of {} ms for the whole call ran out",
+                total.as_millis()
+            ));
+        }
     }
 
     fn drop_if_closed(&mut self) {
@@ -355,6 +403,7 @@ impl Client {
                 cancel: &self.cancel,
                 progress: &mut self.progress,
                 bodies,
+                deadline: self.call_ends,
             },
         )
     }
@@ -424,7 +473,7 @@ impl Client {
     /// (connection lost, unknown outcome, cancel) stops the batch: the messages after
     /// it fail with `NotSent`. `last_error` describes the first failure.
     pub fn send_batch(&mut self, messages: &[&Message]) -> Vec<Result<Report>> {
-        self.cancel.reset();
+        self.begin_call();
         let mut results: Vec<Option<Result<Report>>> = (0..messages.len()).map(|_| None).collect();
         let mut envelopes = Vec::new();
         let mut queued = Vec::new();
@@ -549,6 +598,7 @@ impl Client {
             .map(|r| {
                 let mut r = r.unwrap_or_else(|| Err(Error::protocol("no result for this message")));
                 if let Err(e) = &mut r {
+                    self.explain_deadline(e);
                     self.scrub(e);
                 }
                 r

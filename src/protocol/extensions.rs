@@ -3,14 +3,22 @@
 use crate::protocol::reply::Reply;
 use std::collections::BTreeMap;
 
+/// The most AUTH mechanisms taken from one EHLO reply (servers offer a handful).
+pub const MAX_AUTH_MECHANISMS: usize = 32;
+
 /// What the server advertised in its EHLO reply. Keywords are compared
 /// case-insensitively; odd lines (empty text, a last line `250 ` with no keyword,
 /// stray spaces) are tolerated and ignored.
+///
+/// Memory stays in line with the reply: each keyword keeps its parameters as one
+/// string, never one allocation per parameter (a 4 MB reply of one-letter
+/// parameters would otherwise cost 30 times its size).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Extensions {
-    /// Upper-cased keyword -> its parameters as sent. A keyword advertised on
-    /// several lines gets the parameters of all of them, in order.
-    keywords: BTreeMap<String, Vec<String>>,
+    /// Upper-cased keyword -> its parameters as sent, joined by single spaces. A
+    /// keyword advertised on several lines gets the parameters of all of them, in
+    /// order.
+    keywords: BTreeMap<String, String>,
 }
 
 impl Extensions {
@@ -23,7 +31,7 @@ impl Extensions {
     /// further line is `KEYWORD [param ...]`. The old `AUTH=PLAIN LOGIN` form counts
     /// as AUTH.
     pub fn from_ehlo(reply: &Reply) -> Extensions {
-        let mut keywords: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut keywords: BTreeMap<String, String> = BTreeMap::new();
         for line in reply.lines.iter().skip(1) {
             let mut words = line.split_ascii_whitespace();
             let Some(first) = words.next() else {
@@ -38,10 +46,16 @@ impl Extensions {
             if keyword.is_empty() {
                 continue;
             }
-            keywords
-                .entry(keyword.to_ascii_uppercase())
-                .or_default()
-                .extend(glued.into_iter().chain(words).map(str::to_string));
+            let params = keywords.entry(keyword.to_ascii_uppercase()).or_default();
+            for word in glued.into_iter().chain(words) {
+                if !params.is_empty() {
+                    params.push(' ');
+                }
+                params.push_str(word);
+            }
+        }
+        for params in keywords.values_mut() {
+            params.shrink_to_fit();
         }
         Extensions { keywords }
     }
@@ -56,31 +70,39 @@ impl Extensions {
         }
     }
 
-    /// The parameters of `keyword`, if advertised.
-    pub fn params(&self, keyword: &str) -> Option<&[String]> {
+    /// The parameters of `keyword`, if advertised (none: an empty iterator).
+    pub fn params(&self, keyword: &str) -> Option<impl Iterator<Item = &str> + '_> {
         self.keywords
             .get(&keyword.to_ascii_uppercase())
-            .map(Vec::as_slice)
+            .map(|p| p.split(' ').filter(|w| !w.is_empty()))
     }
 
     /// The SIZE limit in bytes; `None` when SIZE is absent, has no value, is 0
     /// (no fixed limit) or is not a number.
     pub fn size_limit(&self) -> Option<u64> {
         self.params("SIZE")?
-            .first()?
+            .next()?
             .parse::<u64>()
             .ok()
             .filter(|&n| n > 0)
     }
 
     /// The advertised AUTH mechanisms, upper-cased, in the server's order, without
-    /// duplicates.
+    /// duplicates. Only names a mechanism can have (RFC 4422: at most 20
+    /// characters) are kept, and at most [`MAX_AUTH_MECHANISMS`] of them, so a
+    /// hostile reply can make this neither large nor slow.
     pub fn auth_mechanisms(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for mechanism in self.params("AUTH").unwrap_or_default() {
+        for mechanism in self.params("AUTH").into_iter().flatten() {
+            if mechanism.len() > 20 {
+                continue;
+            }
             let upper = mechanism.to_ascii_uppercase();
             if !out.contains(&upper) {
                 out.push(upper);
+                if out.len() == MAX_AUTH_MECHANISMS {
+                    break;
+                }
             }
         }
         out
@@ -95,6 +117,10 @@ impl Extensions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn params<'a>(ext: &'a Extensions, keyword: &str) -> Option<Vec<&'a str>> {
+        ext.params(keyword).map(Iterator::collect)
+    }
 
     fn ehlo(lines: &[&str]) -> Extensions {
         Extensions::from_ehlo(&Reply::new(
@@ -125,9 +151,9 @@ mod tests {
         assert!(!ext.has("BINARYMIME"));
         assert_eq!(ext.size_limit(), Some(10_240_000));
         assert_eq!(ext.auth_mechanisms(), vec!["PLAIN", "LOGIN"]);
-        assert_eq!(ext.params("size"), Some(&["10240000".to_string()][..]));
-        assert_eq!(ext.params("DSN"), Some(&[][..]));
-        assert_eq!(ext.params("XCLIENT"), None);
+        assert_eq!(params(&ext, "size"), Some(vec!["10240000"]));
+        assert_eq!(params(&ext, "DSN"), Some(vec![]));
+        assert_eq!(params(&ext, "XCLIENT"), None);
         assert_eq!(ext.keywords().count(), 11);
     }
 
@@ -149,7 +175,7 @@ mod tests {
         assert_eq!(ext.auth_mechanisms(), vec!["LOGIN", "PLAIN"]);
         assert_eq!(ext.size_limit(), Some(100));
         // Parameters other than AUTH's are kept as sent.
-        assert_eq!(ext.params("AUTH").unwrap(), ["login", "Plain"]);
+        assert_eq!(params(&ext, "AUTH").unwrap(), ["login", "Plain"]);
     }
 
     #[test]
@@ -223,7 +249,7 @@ mod tests {
         assert!(!ext.has("AUTH"));
         assert!(ext.auth_mechanisms().is_empty());
         assert_eq!(ext.size_limit(), None);
-        assert_eq!(ext.params("SIZE"), None);
+        assert_eq!(params(&ext, "SIZE"), None);
         assert_eq!(ehlo(&[]), Extensions::none());
     }
 

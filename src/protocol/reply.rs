@@ -6,6 +6,7 @@
 //! STARTTLS 220). Memory is bounded by [`MAX_LINE_LEN`] and [`MAX_REPLY_LINES`].
 
 use crate::error::{Error, Result};
+use crate::redact::Redactor;
 use std::fmt;
 
 /// Longest accepted reply line in bytes, including the line ending.
@@ -163,12 +164,23 @@ pub struct ReplyParser {
     code: Option<u16>,
     /// The texts of the completed lines of the reply in progress.
     lines: Vec<String>,
+    /// Secrets to remove from the server's bytes before they are quoted in an error.
+    redactor: Redactor,
 }
 
 impl ReplyParser {
     /// A parser with nothing buffered.
     pub fn new() -> ReplyParser {
         ReplyParser::default()
+    }
+
+    /// A parser that removes `redactor`'s secrets from every excerpt of the
+    /// server's bytes it quotes in an error, before escaping and cutting them.
+    pub fn redacting(redactor: Redactor) -> ReplyParser {
+        ReplyParser {
+            redactor,
+            ..ReplyParser::default()
+        }
     }
 
     /// Consumes bytes from `input` and returns how many were consumed and, if a reply
@@ -184,7 +196,8 @@ impl ReplyParser {
     pub fn parse(&mut self, input: &[u8]) -> Result<(usize, Option<Reply>)> {
         let result = self.parse_inner(input);
         if result.is_err() {
-            *self = ReplyParser::default();
+            let redactor = std::mem::take(&mut self.redactor);
+            *self = ReplyParser::redacting(redactor);
         }
         result
     }
@@ -228,7 +241,7 @@ impl ReplyParser {
             seen.extend_from_slice(bytes);
             return Err(Error::protocol(format!(
                 "server reply contains a NUL byte: {}",
-                excerpt(&seen)
+                self.excerpt(&seen)
             )));
         }
         self.partial.extend_from_slice(bytes);
@@ -254,7 +267,7 @@ impl ReplyParser {
                 return Err(Error::protocol(format!(
                     "server reply code changed from {expected} to {code} within a \
                      multi-line reply: {}",
-                    excerpt(&line)
+                    self.excerpt(&line)
                 )));
             }
             _ => self.code = Some(code),
@@ -273,18 +286,28 @@ impl ReplyParser {
     }
 
     fn too_long(&self, more: &[u8]) -> Error {
+        // All of what is at hand is redacted before the excerpt is cut from it.
         let mut seen = self.partial.clone();
-        seen.extend_from_slice(&more[..more.len().min(EXCERPT_LEN + 1)]);
+        seen.extend_from_slice(&more[..more.len().min(MAX_LINE_LEN)]);
         Error::protocol(format!(
             "server reply line longer than {MAX_LINE_LEN} bytes: {}",
-            excerpt(&seen)
+            self.excerpt(&seen)
         ))
+    }
+
+    /// An excerpt of the server's bytes for an error, secrets removed first.
+    fn excerpt(&self, bytes: &[u8]) -> String {
+        if self.redactor.is_empty() {
+            excerpt(bytes)
+        } else {
+            excerpt(&self.redactor.apply_to_quote(bytes))
+        }
     }
 
     fn garbage(&self) -> Error {
         Error::protocol(format!(
             "not an SMTP reply line: {}",
-            excerpt(&self.partial)
+            self.excerpt(&self.partial)
         ))
     }
 }

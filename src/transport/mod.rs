@@ -4,6 +4,7 @@
 
 mod cancel;
 mod guard;
+mod off_thread;
 mod tcp;
 mod tls;
 
@@ -34,17 +35,19 @@ pub struct Pipe {
 }
 
 impl Pipe {
-    /// Resolves `host`, connects to the first of its addresses that accepts (each
-    /// tried with `connect_timeout`), and registers the socket with `cancel`.
+    /// Resolves `host`, connects to the first of its addresses that accepts, and
+    /// registers the socket with `cancel`. The lookup and each address get
+    /// `connect_timeout`, cut short by `deadline`; a cancel ends either at once.
     /// `on_attempt` is told about each address tried.
     pub fn connect(
         host: &str,
         port: u16,
         connect_timeout: Duration,
+        deadline: Option<Instant>,
         cancel: &CancelHandle,
         on_attempt: &mut dyn FnMut(&str),
     ) -> Result<Pipe> {
-        let tcp = tcp::connect(host, port, connect_timeout, cancel, on_attempt)?;
+        let tcp = tcp::connect(host, port, connect_timeout, deadline, cancel, on_attempt)?;
         let peer = tcp
             .peer_addr()
             .map_err(|e| Error::new(ErrorKind::Io, format!("reading the peer address: {e}")))?;

@@ -15,7 +15,7 @@ set -euo pipefail
 #   valgrind                   the C examples run under it
 #   python3                    port picking, the delivery script, readiness checks, ctypes example
 #   ca-certificates            sane TLS defaults for anything else that uses OpenSSL
-#   iproute2, procps           ss / ps, to look at ports and processes when debugging
+#   iproute2, procps           ip netns for the time-bound tests; ss / ps for debugging
 PACKAGES=(
     postfix dovecot-core openssl libssl-dev pkg-config gcc g++ make valgrind
     python3 ca-certificates iproute2 procps

@@ -47,6 +47,7 @@ use crate::protocol::extensions::Extensions;
 use crate::protocol::reply::{Reply, ReplyParser};
 use crate::protocol::report::Report;
 use crate::protocol::sasl::{Credentials, Exchange};
+use crate::redact::Redactor;
 use mail::Tx;
 use std::collections::VecDeque;
 
@@ -384,10 +385,16 @@ impl Session {
             what: Awaiting::Greeting,
             end: 0,
         });
+        // Secrets are known from the start, so that no reply, however malformed,
+        // quotes one (a server may echo credentials before AUTH is even sent).
+        let mut redactor = Redactor::new();
+        for form in cfg.credentials.iter().flat_map(Credentials::secret_forms) {
+            redactor.add_exact(&form);
+        }
         Session {
             cfg,
             phase: Phase::Greeting,
-            parser: ReplyParser::new(),
+            parser: ReplyParser::redacting(redactor),
             wire,
             ext: Extensions::none(),
             use_pipelining: false,
