@@ -430,7 +430,11 @@ pub unsafe extern "C" fn smtpc_client_set_deadline_ms(
 /// Returns `SMTPC_OK` or the failure: `SMTPC_ERR_DNS`, `SMTPC_ERR_CONNECT`,
 /// `SMTPC_ERR_TIMEOUT`, `SMTPC_ERR_CONNECTION_LOST`, `SMTPC_ERR_IO`, `SMTPC_ERR_TLS`,
 /// `SMTPC_ERR_TLS_UNAVAILABLE`, `SMTPC_ERR_PROTOCOL`, `SMTPC_ERR_GREETING_REJECTED`,
-/// `SMTPC_ERR_AUTH_FAILED`, `SMTPC_ERR_AUTH_UNAVAILABLE`, `SMTPC_ERR_CANCELLED`,
+/// `SMTPC_ERR_AUTH_FAILED` (535: the credentials were rejected),
+/// `SMTPC_ERR_AUTH_UNAVAILABLE` (also 504, 534 and 538 to AUTH),
+/// `SMTPC_ERR_COMMAND_REJECTED` (any other refusal of AUTH, such as 454 or 554,
+/// which did not judge the credentials: see `smtpc_reply_is_temporary`),
+/// `SMTPC_ERR_CANCELLED`,
 /// `SMTPC_ERR_STATE`, `SMTPC_ERR_NULL_ARGUMENT`, `SMTPC_ERR_PANIC`. The getters
 /// then describe the failure.
 ///

@@ -35,7 +35,8 @@ pub const SMTPC_ERR_TLS_UNAVAILABLE: smtpc_status = 21;
 pub const SMTPC_ERR_PROTOCOL: smtpc_status = 30;
 /// The server's greeting was not 220.
 pub const SMTPC_ERR_GREETING_REJECTED: smtpc_status = 31;
-/// The server rejected the credentials.
+/// The server rejected the credentials (535, or an enhanced 5.7.8). Other refusals
+/// of AUTH are `SMTPC_ERR_COMMAND_REJECTED` or `SMTPC_ERR_AUTH_UNAVAILABLE`.
 pub const SMTPC_ERR_AUTH_FAILED: smtpc_status = 40;
 /// No AUTH mechanism in common, or credentials would travel without TLS.
 pub const SMTPC_ERR_AUTH_UNAVAILABLE: smtpc_status = 41;

@@ -46,6 +46,25 @@ pub fn final_error(reply: &Reply) -> Option<ErrorKind> {
     }
 }
 
+/// The error a failed reply to AUTH (or to a SASL response) means (RFC 4954
+/// section 6): only 535 (or an enhanced 5.7.8) says the credentials are wrong;
+/// 534 and 538 (mechanism too weak, encryption required) and 504 (mechanism not
+/// supported) say this mechanism cannot be used; any other positive reply than
+/// 235 or 334 is out of place; everything else (421, 432, 451, 452, 454, 554, ...)
+/// refused the command without judging the credentials.
+pub fn auth_error(reply: &Reply) -> ErrorKind {
+    let credentials_wrong = reply.code == 535
+        || reply
+            .enhanced
+            .is_some_and(|e| e.class == 5 && e.subject == 7 && e.detail == 8);
+    match reply.code {
+        _ if credentials_wrong => ErrorKind::AuthFailed,
+        504 | 534 | 538 => ErrorKind::AuthUnavailable,
+        200..=399 => ErrorKind::Protocol,
+        _ => ErrorKind::CommandRejected,
+    }
+}
+
 /// Whether a reply code says "try again later" (4xx) rather than "never" (5xx).
 pub fn is_temporary(code: u16) -> bool {
     (400..500).contains(&code)
@@ -159,6 +178,25 @@ mod tests {
         assert!(rcpt_accepted(&reply(251, "will forward")));
         assert!(!rcpt_accepted(&reply(550, "5.1.1 unknown")));
         assert!(!rcpt_accepted(&reply(450, "4.2.0 greylisted")));
+    }
+
+    #[test]
+    fn auth_replies() {
+        assert_eq!(auth_error(&reply(535, "5.7.8 bad")), ErrorKind::AuthFailed);
+        assert_eq!(auth_error(&reply(554, "5.7.8 bad")), ErrorKind::AuthFailed);
+        assert_eq!(
+            auth_error(&reply(538, "5.7.11 tls")),
+            ErrorKind::AuthUnavailable
+        );
+        assert_eq!(
+            auth_error(&reply(534, "5.7.9 weak")),
+            ErrorKind::AuthUnavailable
+        );
+        assert_eq!(auth_error(&reply(250, "ok")), ErrorKind::Protocol);
+        for code in [421, 432, 451, 452, 454, 554] {
+            let e = auth_error(&reply(code, "no"));
+            assert_eq!(e, ErrorKind::CommandRejected, "{code}");
+        }
     }
 
     #[test]

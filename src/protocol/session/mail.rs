@@ -353,6 +353,29 @@ impl Session {
         let Some(t) = self.txs.iter().position(|tx| tx.seq == seq) else {
             return;
         };
+        // A success where it cannot be one: 2xx to DATA (the server will not read
+        // the data, which would go to it as commands) or 3xx after the data. The
+        // conversation is out of step; nothing more is said on it.
+        let impossible = match what {
+            Awaiting::Data(_) => reply.is_positive(),
+            Awaiting::Bdat { .. } | Awaiting::EndOfData(_) => reply.is_intermediate(),
+            _ => false,
+        };
+        if impossible {
+            let error = Error::from_reply(
+                ErrorKind::Protocol,
+                &format!(
+                    "the server answered {} with {}, which it never means there: its \
+                     replies are out of step with the commands",
+                    what.command_name(),
+                    reply.code
+                ),
+                &reply,
+            );
+            self.abort = true;
+            self.fail(error);
+            return;
+        }
         let tx = &mut self.txs[t];
         tx.in_flight = tx.in_flight.saturating_sub(1);
         match what {

@@ -5,6 +5,7 @@ use crate::error::{Error, ErrorKind};
 use crate::protocol::command::Command;
 use crate::protocol::extensions::Extensions;
 use crate::protocol::reply::Reply;
+use crate::protocol::rules;
 use crate::protocol::sasl::{self, Answer, Exchange, Mechanism};
 
 impl Session {
@@ -168,9 +169,20 @@ impl Session {
             return;
         }
         if reply.code != 334 {
+            let kind = rules::auth_error(&reply);
+            let what = match kind {
+                ErrorKind::AuthFailed => "the server rejected the credentials",
+                ErrorKind::AuthUnavailable => "the server refused this mechanism",
+                ErrorKind::Protocol => "unexpected reply to AUTH",
+                _ if reply.is_transient() => {
+                    "the server could not authenticate now (temporary; the credentials \
+                     were not judged)"
+                }
+                _ => "the server refused AUTH (the credentials were not judged)",
+            };
             self.setup_refused(Error::from_reply(
-                ErrorKind::AuthFailed,
-                &format!("the server rejected the credentials ({})", mechanism.name()),
+                kind,
+                &format!("{what} ({})", mechanism.name()),
                 &reply,
             ));
             return;

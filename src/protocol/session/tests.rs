@@ -822,6 +822,47 @@ fn every_reply_at_every_step() {
     }
 }
 
+/// A 2xx to DATA (the server will not read the data) and a 3xx after the end of
+/// data are no refusal of the message: the conversation is out of step, so the
+/// send fails with PROTOCOL and the session ends without another command.
+#[test]
+fn a_success_where_none_can_be_is_a_protocol_error() {
+    for pipelined in [false, true] {
+        for (replies, what) in [
+            (
+                &["250 ok\r\n", "250 ok\r\n", "250 ok\r\n"][..],
+                "DATA with 250",
+            ),
+            (
+                &["250 ok\r\n", "250 ok\r\n", "354 go\r\n", "354 again\r\n"][..],
+                "the end of the message data with 354",
+            ),
+        ] {
+            let mut h = Harness::ready(
+                SessionConfig {
+                    pipelining: pipelined,
+                    ..no_chunking()
+                },
+                EXT_PIPE,
+            );
+            h.send(0, envelope(&["a@x.test"]), BODY);
+            for r in replies {
+                h.server(r);
+            }
+            let e = h.result(0).expect_err("must fail");
+            assert_eq!(
+                e.kind(),
+                ErrorKind::Protocol,
+                "{what}, pipelined={pipelined}: {e}"
+            );
+            assert!(e.message().contains(what), "{e}");
+            assert!(e.reply().is_some(), "the reply is kept: {e}");
+            assert!(!h.sent().contains("RSET"), "nothing more is said");
+            assert!(!h.s.is_ready());
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // BDAT
 // ---------------------------------------------------------------------------
@@ -1449,8 +1490,8 @@ fn every_reply_at_every_setup_step() {
                 (0, _) => ErrorKind::GreetingRejected,
                 (1, _) => ErrorKind::Protocol,
                 (2, _) => ErrorKind::TlsUnavailable,
-                (3, "2xx") => ErrorKind::AuthFailed,
-                (3, _) => ErrorKind::AuthFailed,
+                (3, "2xx") => ErrorKind::Protocol,
+                (3, _) => ErrorKind::CommandRejected,
                 _ => unreachable!(),
             };
             assert_eq!(e.kind(), expected, "{what}: {e}");
