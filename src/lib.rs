@@ -29,8 +29,10 @@
 //! - [`transport`] — the only module that touches sockets: a byte pipe (TCP to
 //!   every resolved address, TLS via native-tls) whose every wait ends by a
 //!   deadline and notices a cancel; it parses nothing.
-//! - [`error`] and [`redact`] — leaves: the error type (kind, message, the reply
-//!   that caused it, the report), and the secret remover the transcript uses.
+//! - [`error`], [`redact`] and `regular_file` — leaves: the error type (kind,
+//!   message, the reply that caused it, the report), the secret remover the
+//!   transcript and the reply parser use, and the opening of caller-named files
+//!   that refuses FIFOs and devices without blocking.
 
 #![deny(missing_docs)]
 
@@ -40,6 +42,7 @@ pub mod ffi;
 pub mod message;
 pub mod protocol;
 pub mod redact;
+mod regular_file;
 pub mod transport;
 
 pub use client::{CancelHandle, Client, LogKind, RecipientResult, Report, TlsMode};

@@ -513,3 +513,128 @@ fn deleted_attachment_is_a_file_error_before_mail_from() {
     );
     postfix_support::assert_delivery_counts(&env, &[&to], 1, Duration::from_millis(500));
 }
+
+// ---------------------------------------------------------------------------
+// addresses with RFC 5322 specials (issue 9, #11)
+
+#[test]
+fn address_with_specials_is_refused_before_anything_is_sent() {
+    let env = common::env();
+    let local = common::unique_local("specials");
+    // Postfix took `RCPT TO:<user@exa(mple.test>` and delivered to <user@exa>.
+    let bad = format!("{local}@exa(mple.test");
+    let truncated = format!("{local}@exa");
+    let to = addr("specials-good");
+
+    let (mut c, log) = plain_client(&env);
+    c.connect()
+        .unwrap_or_else(|e| panic!("connect failed: {e}\nlog:\n{}", log.dump()));
+    log.clear();
+
+    // Through the envelope of a raw send...
+    let raw = format!(
+        "From: <{}>\r\nTo: <{bad}>\r\nSubject: x\r\n\r\nx\r\n",
+        env.user
+    );
+    let err = c
+        .send_raw(&env.user, &[&to, &bad], raw.as_bytes())
+        .expect_err("a '(' in the domain");
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(
+        err.message().starts_with("recipient 2: ") && err.message().contains("domain"),
+        "names the argument and the reason: {err}"
+    );
+    // ...and through the message builder, for every address argument.
+    let mut m = Message::new();
+    for bad in [
+        bad.as_str(),
+        "x,victim@example.test",
+        "a;b@example.test",
+        ":@J",
+    ] {
+        let err = m.add_to(None, bad).expect_err(bad);
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{bad}: {err}");
+        assert!(err.message().starts_with("To: "), "{err}");
+        let err = m.set_from(None, bad).expect_err(bad);
+        assert!(err.message().starts_with("From: "), "{err}");
+    }
+    assert!(
+        log.sent().is_empty(),
+        "nothing was sent for the refused addresses:\n{}",
+        log.dump()
+    );
+
+    // A good message on the same connection arrives, the address written in
+    // angle brackets.
+    m.set_from(None, &env.user).unwrap();
+    m.add_to(None, &to).unwrap();
+    m.set_subject("angle brackets").unwrap();
+    m.set_text("fine\n").unwrap();
+    let report = c
+        .send(&m)
+        .unwrap_or_else(|e| panic!("send failed: {e}\nlog:\n{}", log.dump()));
+    assert_eq!(report.recipients.len(), 1, "{report:?}");
+    c.quit().unwrap();
+    let stored = common::wait_for_n(&env, &to, 1, DELIVERY_TIMEOUT);
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        postfix_support::header_values(&stored[0], "To"),
+        [format!("<{to}>")]
+    );
+    assert_eq!(
+        postfix_support::header_values(&stored[0], "From"),
+        [format!("<{}>", env.user)]
+    );
+    let raw_to = format!("\nTo: <{to}>\n");
+    assert!(
+        String::from_utf8_lossy(header_section(&stored[0])).contains(&raw_to),
+        "written as {raw_to:?}"
+    );
+    common::assert_no_mail(&env, &truncated, Duration::from_millis(300));
+}
+
+// ---------------------------------------------------------------------------
+// a FIFO in place of an attachment (issue 9, #4)
+
+#[cfg(unix)]
+#[test]
+fn fifo_attachment_fails_the_send_at_once_before_mail_from() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = common::env();
+    let scratch = Scratch::new("mime-fifo");
+    let path = scratch.file("report.pdf", b"%PDF-1.4");
+    let to = addr("mime-fifo");
+    let mut m = Message::new();
+    m.set_from(None, &env.user).unwrap();
+    m.add_to(None, &to).unwrap();
+    m.set_subject("attachment became a FIFO").unwrap();
+    m.set_text("x\n").unwrap();
+    m.attach_file(&path, None, None).unwrap();
+    // Between the attach and the send, the file becomes a FIFO no one writes.
+    std::fs::remove_file(&path).unwrap();
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+
+    let (mut c, log) = plain_client(&env);
+    c.connect()
+        .unwrap_or_else(|e| panic!("connect failed: {e}\nlog:\n{}", log.dump()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let result = c.send(&m).map(|_| ());
+        let _ = tx.send((result, c));
+    });
+    let (result, mut c) = rx
+        .recv_timeout(Duration::from_secs(2))
+        .expect("the send blocked on the FIFO for more than 2 s");
+    let err = result.expect_err("a FIFO attachment");
+    assert_eq!(err.kind(), ErrorKind::File, "{err}");
+    let shown = path.display().to_string();
+    assert!(err.message().contains(&shown), "names {shown}: {err}");
+    assert!(
+        log.mail_from_lines().is_empty(),
+        "refused before MAIL FROM:\n{}",
+        log.dump()
+    );
+    c.quit().unwrap();
+}

@@ -208,7 +208,9 @@ impl Client {
     }
 
     /// Trusts the PEM certificates in `path` in addition to the system store. The
-    /// file is read now: `File` if unreadable, `InvalidArgument` if it holds no
+    /// file is read now. `File`, naming the path, when it cannot be used: it is
+    /// unreadable, not a regular file (a FIFO or device is refused at once,
+    /// without blocking on it), larger than 16 MiB, or holds no valid PEM
     /// certificate.
     pub fn set_ca_file(&mut self, path: &Path) -> Result<()> {
         self.configure(|c| {
@@ -257,13 +259,12 @@ impl Client {
         result
     }
 
-    /// The name sent in EHLO/HELO (default: the local address as an address literal).
+    /// The name sent in EHLO/HELO (default: the local address as an address
+    /// literal): a domain in ASCII or an address literal, else `InvalidArgument`.
     pub fn set_helo_name(&mut self, name: &str) -> Result<()> {
         self.configure(|c| {
             check_line_value(name, "EHLO name", false)?;
-            if name.chars().any(char::is_whitespace) {
-                return Err(Error::invalid("EHLO name contains white space"));
-            }
+            crate::protocol::address::check_helo_name(name)?;
             c.helo_name = Some(name.to_string());
             Ok(())
         })

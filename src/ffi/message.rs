@@ -141,9 +141,18 @@ unsafe fn address_call(
 /// Sets From: the author and the envelope sender. `name` may be NULL; a non-ASCII
 /// name is RFC 2047 encoded. Both strings are copied.
 ///
+/// `address` is `local@domain` without angle brackets, and must be a valid RFC
+/// 5321 path (RFC 6531 UTF-8 allowed): a local part of atoms joined by dots, or a
+/// quoted string (`"john doe"@example.com`); a domain of letters, digits and
+/// hyphens joined by dots, or an address literal (`[192.0.2.1]`,
+/// `[IPv6:2001:db8::1]`). Characters such as `,` `;` `:` `(` `)` `[` `]` outside
+/// the quotes are refused. The header always carries the address in angle
+/// brackets: `Name <address>`, or `<address>` without a name.
+///
 /// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT` (m or address NULL),
-/// `SMTPC_ERR_INVALID_ARGUMENT` (not UTF-8, CR/LF, malformed address),
-/// `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
+/// `SMTPC_ERR_INVALID_ARGUMENT` (not UTF-8, CR/LF, malformed address; the last
+/// error names the argument and what is wrong), `SMTPC_ERR_STATE`,
+/// `SMTPC_ERR_PANIC`.
 ///
 /// # Safety
 /// `m` is NULL or a live message; `name` and `address` are NULL or NUL-terminated.
@@ -317,12 +326,18 @@ pub unsafe extern "C" fn smtpc_message_add_header(
 /// written, streamed, not loaded whole; if it cannot be read then, that send fails
 /// with `SMTPC_ERR_FILE`. `filename` (NULL: the path's base name) is the name
 /// shown to the recipient; `content_type` (NULL: guessed from the extension) is
-/// e.g. "application/pdf". The strings are copied.
+/// e.g. "application/pdf": printable ASCII, with space and tab only between
+/// its parts. The strings are copied.
+///
+/// Only regular files are attached: a path that is a FIFO, a device or a
+/// directory gives `SMTPC_ERR_FILE` now (checked without opening it, so the call
+/// never blocks), and again at send time if one has taken the file's place. A
+/// path that does not exist yet is accepted and fails the send.
 ///
 /// Returns `SMTPC_OK`, `SMTPC_ERR_NULL_ARGUMENT` (m or path NULL),
 /// `SMTPC_ERR_INVALID_ARGUMENT` (not UTF-8, CR/LF in filename or content_type, bad
-/// content type), `SMTPC_ERR_FILE` (if checked now and missing), `SMTPC_ERR_STATE`,
-/// `SMTPC_ERR_PANIC`.
+/// content type), `SMTPC_ERR_FILE` (not a regular file; the last error names the
+/// path), `SMTPC_ERR_STATE`, `SMTPC_ERR_PANIC`.
 ///
 /// # Safety
 /// `m` is NULL or a live message; the strings are NULL or NUL-terminated.
@@ -377,7 +392,8 @@ pub unsafe extern "C" fn smtpc_message_attach_data(
 
 /// Adds the file at `path` as an inline part that the HTML body references as
 /// `cid:` followed by `content_id` (the message becomes multipart/related). Read
-/// when sent or written, like `smtpc_message_attach_file`. `content_type` may be
+/// when sent or written, and only if it is a regular file, like
+/// `smtpc_message_attach_file`. `content_type` may be
 /// NULL (guessed from the extension).
 ///
 /// Returns the codes of `smtpc_message_attach_file`; `content_id` is required.
@@ -403,10 +419,13 @@ pub unsafe extern "C" fn smtpc_message_embed_file(
     }
 }
 
-/// Writes the message to the file `path` (created or truncated) exactly as a send
+/// Writes the message to the file `path` (created or replaced) exactly as a send
 /// transmits it: the RFC 5322 bytes with CRLF line ends, before the SMTP layer's
 /// dot-stuffing (an .eml file). Does not change the message; may run on several
-/// threads at once.
+/// threads at once. The bytes go to a temporary file beside `path`, renamed over
+/// it at the end. An existing `path` that is not a regular file (a FIFO, a
+/// device, a directory) gives `SMTPC_ERR_FILE` at once, without blocking, and is
+/// left as it is.
 ///
 /// A message without From or recipients is written too (a draft); only a send
 /// needs them.

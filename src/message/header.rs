@@ -85,6 +85,14 @@ impl HeaderBuilder {
         self.longest = self.longest.max(self.line_len);
     }
 
+    /// The longest text that [`HeaderBuilder::atom`] can append after `sep`
+    /// within [`MAX_LINE`]: on a fresh line when it may fold there, else on this
+    /// one (the first atom cannot leave the field name alone on its line).
+    pub fn room(&self, sep: &str) -> usize {
+        let line_len = if self.may_fold(sep) { 0 } else { self.line_len };
+        MAX_LINE.saturating_sub(line_len + sep.len())
+    }
+
     /// Appends `sep` (white space, or empty to glue) and `text`, folding before
     /// `sep` when the line would pass [`MAX_LINE`].
     pub fn atom(&mut self, sep: &str, text: &str) {
@@ -258,6 +266,46 @@ pub(crate) mod tests {
         assert!(out.contains(" name=\"=?UTF-8?B?"));
         assert!(out.ends_with("?=\"\r\n"));
         assert_eq!(out.matches('"').count(), 2);
+    }
+
+    /// Test helper: a deterministic xorshift generator.
+    pub(crate) struct Rng(u64);
+
+    impl Rng {
+        pub(crate) fn new(seed: u64) -> Rng {
+            Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+        }
+
+        pub(crate) fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    /// Test helper: header text made of the pieces that stress folding — runs of
+    /// quotes and backslashes, long runs of spaces and tabs, long words, specials,
+    /// non-ASCII, encoded-word lookalikes. Never CR, LF or NUL.
+    pub(crate) fn generated_text(rng: &mut Rng) -> String {
+        const PIECES: &[&str] = &[
+            "a", "Zoë", "年度", "😀", "\"", "\\", "(", ")", ",", ";", ":", "<", "@", ".", "=?",
+            "?=", "'", "-", "\u{7}", "\u{a0}", "\u{2028}", "x\ty",
+        ];
+        let mut out = String::new();
+        for _ in 0..1 + rng.below(12) {
+            match rng.below(6) {
+                0 => out.push_str(&" ".repeat(1 + rng.below(90))),
+                1 => out.push(' '),
+                2 => {
+                    let c = ["\"", "\\", "a", "é"][rng.below(4)];
+                    out.push_str(&c.repeat(1 + rng.below(80)));
+                }
+                3 => out.push_str(&"w".repeat(1 + rng.below(100))),
+                _ => out.push_str(PIECES[rng.below(PIECES.len())]),
+            }
+        }
+        out
     }
 
     /// Test helper: decodes every encoded-word in a header, ignoring the rest.

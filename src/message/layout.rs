@@ -11,7 +11,7 @@ use super::body::TextBody;
 use super::stream::{MessageStream, StreamBuilder};
 use super::{FilePart, Message, Source};
 use crate::error::{Error, ErrorKind, Result};
-use std::fs::File;
+use crate::regular_file::open_regular;
 
 static EMPTY_TEXT: TextBody = TextBody {
     transfer_encoding: "7bit",
@@ -130,21 +130,15 @@ fn open_source(source: &Source) -> Result<Input<'_>> {
         Source::Memory(bytes) => Ok(Input::Memory(bytes)),
         Source::File(path) => {
             let label = path.display().to_string();
-            let fail = |e: std::io::Error| {
+            // Only a regular file, opened without blocking: a FIFO put there
+            // since the attach would otherwise hang the send in the kernel, and
+            // a pipe or device has no size to announce (a directory no bytes).
+            let (file, meta) = open_regular(path).map_err(|e| {
                 Error::new(
                     ErrorKind::File,
                     format!("cannot read attachment {label}: {e}"),
                 )
-            };
-            let file = File::open(path).map_err(fail)?;
-            let meta = file.metadata().map_err(fail)?;
-            if !meta.is_file() {
-                // A pipe or device has no size to announce, and a directory no bytes.
-                return Err(Error::new(
-                    ErrorKind::File,
-                    format!("cannot attach {label}: not a regular file"),
-                ));
-            }
+            })?;
             Ok(Input::File {
                 file,
                 expected: meta.len(),

@@ -51,24 +51,27 @@ pub fn render_list(name: &str, mailboxes: &[Mailbox]) -> Result<String> {
 }
 
 fn push_mailbox(header: &mut HeaderBuilder, mailbox: &Mailbox, comma: &str) {
-    // Raw UTF-8 when the address has it (RFC 6532): an address cannot be encoded.
+    // Always in angle brackets, with or without a display name (`<addr>` alone is
+    // a name-addr, RFC 5322 section 3.4): the brackets delimit the address for
+    // every reader. Raw UTF-8 when the address has it (RFC 6532): an address
+    // cannot be encoded.
     let angle = format!("<{}>{comma}", mailbox.address);
     let Some(name) = mailbox.name.as_deref() else {
-        header.atom(" ", &format!("{}{comma}", mailbox.address));
+        header.atom(" ", &angle);
         return;
     };
     let printable = name.chars().all(|c| matches!(c, ' '..='~'));
     let words: Vec<&str> = name.split(' ').collect();
+    // The first word goes where the header is now (after the field name it
+    // cannot fold), the others on a fresh line if need be.
+    let first_room = header.room(" ");
     let is_phrase = printable
         && !rfc2047::looks_encoded(name)
-        && words
-            .iter()
-            .all(|w| !w.is_empty() && w.len() < MAX_LINE && w.chars().all(is_atext));
-    if is_phrase {
-        for word in words {
-            header.atom(" ", word);
-        }
-    } else if printable && !rfc2047::looks_encoded(name) && name.len() + 3 < MAX_LINE {
+        && words.iter().enumerate().all(|(i, w)| {
+            let room = if i == 0 { first_room } else { MAX_LINE - 1 };
+            !w.is_empty() && w.len() <= room && w.chars().all(is_atext)
+        });
+    let quoted = (printable && !is_phrase && !rfc2047::looks_encoded(name)).then(|| {
         let mut quoted = String::with_capacity(name.len() + 4);
         quoted.push('"');
         for c in name.chars() {
@@ -78,10 +81,19 @@ fn push_mailbox(header: &mut HeaderBuilder, mailbox: &Mailbox, comma: &str) {
             quoted.push(c);
         }
         quoted.push('"');
+        quoted
+    });
+    if is_phrase {
+        for word in words {
+            header.atom(" ", word);
+        }
+    } else if let Some(quoted) = quoted.filter(|q| q.len() <= first_room) {
+        // Measured with its escapes: a name of quotes doubles in length.
         header.atom(" ", &quoted);
     } else {
         // Non-ASCII, control characters, lookalikes, or a quoted string too long
-        // to fold: encoded-words are the one form every reader decodes.
+        // for a line: encoded-words are the one form every reader decodes, and
+        // they fold.
         header.encoded(" ", "", name, "");
     }
     header.atom(" ", &angle);
@@ -106,10 +118,94 @@ mod tests {
             render_list("To", &[mb(Some("Doe, \"J\" \\ Jr."), "j@example.com")]).unwrap(),
             "To: \"Doe, \\\"J\\\" \\\\ Jr.\" <j@example.com>\r\n"
         );
+    }
+
+    #[test]
+    fn bare_addresses_are_in_angle_brackets() {
+        // `<addr>` alone is a name-addr without display name (RFC 5322 3.4): the
+        // brackets keep a reader from taking anything in it for a list separator.
         assert_eq!(
             render_list("To", &[mb(None, "a@x.org"), mb(Some(""), "b@x.org")]).unwrap(),
-            "To: a@x.org, b@x.org\r\n"
+            "To: <a@x.org>, <b@x.org>\r\n"
         );
+        assert_eq!(
+            render_list("From", &[mb(Some("  "), "\"a b\"@x.org")]).unwrap(),
+            "From: <\"a b\"@x.org>\r\n"
+        );
+    }
+
+    /// Reads a rendered single-mailbox field back: the display name (unescaped
+    /// quoted string, decoded encoded-words, or atoms) and the address.
+    fn read_back(field: &str, header: &str) -> (String, String) {
+        let unfolded = field.strip_suffix("\r\n").unwrap().replace("\r\n", "");
+        let value = unfolded.strip_prefix(&format!("{header}: ")).unwrap();
+        let open = value.rfind('<').unwrap();
+        let address = value[open + 1..].strip_suffix('>').unwrap().to_string();
+        let phrase = value[..open].trim_end_matches(' ');
+        let name = if let Some(quoted) = phrase.strip_prefix('"') {
+            let quoted = quoted.strip_suffix('"').unwrap();
+            let mut out = String::new();
+            let mut chars = quoted.chars();
+            while let Some(c) = chars.next() {
+                out.push(if c == '\\' { chars.next().unwrap() } else { c });
+            }
+            out
+        } else if phrase.contains("=?UTF-8?B?") {
+            decode_words(phrase)
+        } else {
+            phrase.to_string()
+        };
+        (name, address)
+    }
+
+    #[test]
+    fn generated_names_fold_within_76() {
+        use crate::message::header::tests::{generated_text, Rng};
+        let mut rng = Rng::new(0x5eed_0012);
+        for round in 0..3000 {
+            let name = generated_text(&mut rng);
+            for header in ["From", "To", "Reply-To"] {
+                let m = Mailbox::new(Some(&name), "a@example.com", header).unwrap();
+                let field = render_list(header, std::slice::from_ref(&m)).unwrap();
+                for line in field.strip_suffix("\r\n").unwrap().split("\r\n") {
+                    assert!(
+                        line.len() <= MAX_LINE,
+                        "round {round}, {name:?}: a line of {}: {line:?}",
+                        line.len()
+                    );
+                    assert!(line.is_ascii(), "{line:?}");
+                }
+                let expected = name.trim_matches([' ', '\t']);
+                let (read_name, read_address) = read_back(&field, header);
+                assert_eq!(read_name, expected, "round {round}: {field:?}");
+                assert_eq!(read_address, "a@example.com");
+            }
+        }
+    }
+
+    #[test]
+    fn quotes_and_backslashes_are_counted_escaped() {
+        for c in ["\"", "\\"] {
+            for n in 30..80 {
+                let name = c.repeat(n);
+                let field = render_list("To", &[mb(Some(&name), "a@b.c")]).unwrap();
+                for line in field.trim_end().split("\r\n") {
+                    assert!(line.len() <= MAX_LINE, "{n} x {c}: {line:?}");
+                }
+                assert_eq!(read_back(&field, "To").0, name);
+            }
+        }
+        // A long atom must fit after the field name too.
+        for header in ["To", "Reply-To"] {
+            for n in 60..80 {
+                let name = "w".repeat(n);
+                let field = render_list(header, &[mb(Some(&name), "a@b.c")]).unwrap();
+                for line in field.trim_end().split("\r\n") {
+                    assert!(line.len() <= MAX_LINE, "{header} {n}: {line:?}");
+                }
+                assert_eq!(read_back(&field, header).0, name);
+            }
+        }
     }
 
     #[test]

@@ -226,6 +226,11 @@ impl Message {
     /// Attaches a file, read when the message is sent or written. `filename`
     /// defaults to the path's base name, `content_type` is guessed from the
     /// extension when `None`.
+    ///
+    /// Only regular files: a path that exists and is a FIFO, a device or a
+    /// directory fails now with [`crate::ErrorKind::File`] naming it (checked
+    /// without opening it, so it never blocks). A missing file is accepted and
+    /// fails the send or write; the file is checked again when it is opened.
     pub fn attach_file(
         &mut self,
         path: &Path,
@@ -233,6 +238,7 @@ impl Message {
         content_type: Option<&str>,
     ) -> Result<()> {
         let base = base_name(path)?;
+        refuse_special(path, "attach")?;
         let name = match filename.filter(|n| !n.is_empty()) {
             Some(n) => n.to_string(),
             None => base,
@@ -269,7 +275,7 @@ impl Message {
     ///
     /// `content_id` is printable ASCII without spaces, `<`, `>`, quotes, or
     /// backslashes (surrounding angle brackets are accepted and removed), unique
-    /// within the message.
+    /// within the message. The file is checked like [`Message::attach_file`]'s.
     pub fn embed_file(
         &mut self,
         path: &Path,
@@ -301,6 +307,7 @@ impl Message {
             )));
         }
         let name = base_name(path)?;
+        refuse_special(path, "embed")?;
         let mut part = file_part(
             Source::File(path.to_path_buf()),
             Some(&name),
@@ -468,7 +475,9 @@ impl Message {
     }
 
     /// Opens every attached file and returns the message as a byte stream. Fails with
-    /// [`crate::ErrorKind::File`] naming the path when a file cannot be opened.
+    /// [`crate::ErrorKind::File`] naming the path when a file cannot be opened or
+    /// is not a regular file (a FIFO or device put there since it was attached is
+    /// refused without blocking).
     pub fn open(&self) -> Result<MessageStream<'_>> {
         let headers = self.top_headers()?;
         let token = self.boundary_token.get_or_init(unique::token);
@@ -479,20 +488,38 @@ impl Message {
     ///
     /// The bytes go to a temporary file beside `path`, renamed over it at the end,
     /// so a failure leaves no partial file. Fails with [`crate::ErrorKind::File`]
-    /// naming the path (and the attachment, when one could not be read).
+    /// naming the path (and the attachment, when one could not be read); also,
+    /// at once and without blocking, when `path` exists and is not a regular file
+    /// (a FIFO, a device, a directory), which is left as it is.
     pub fn write_file(&self, path: &Path) -> Result<()> {
-        let mut stream = self.open()?;
-        let tmp = temporary_path(path);
-        let result = File::create(&tmp).and_then(|mut file| copy_stream(&mut stream, &mut file));
-        let result = result.and_then(|()| std::fs::rename(&tmp, path));
-        result.map_err(|e| {
-            // Best effort: the error that matters is the one returned.
-            let _ = std::fs::remove_file(&tmp);
+        let fail = |e: std::io::Error| {
             Error::new(
                 ErrorKind::File,
                 format!("cannot write {}: {e}", path.display()),
             )
-        })
+        };
+        // The bytes are written beside the path and renamed over it: that never
+        // blocks, but it would replace a FIFO or a device node (as root, even
+        // /dev/null). Only a regular file (or nothing) may be there.
+        crate::regular_file::refuse_special(path).map_err(fail)?;
+        let mut stream = self.open()?;
+        let tmp = temporary_path(path);
+        // create_new: never opens whatever might already be at the temporary
+        // name (and so never removes it below).
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(fail)?;
+        let result = copy_stream(&mut stream, &mut file);
+        drop(file);
+        result
+            .and_then(|()| std::fs::rename(&tmp, path))
+            .map_err(|e| {
+                // Best effort: the error that matters is the one returned.
+                let _ = std::fs::remove_file(&tmp);
+                fail(e)
+            })
     }
 }
 
@@ -520,6 +547,18 @@ fn temporary_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".{}.{n}.tmp", std::process::id()));
     path.with_file_name(name)
+}
+
+/// Refuses, at attach time and without opening it, a path that exists and is not
+/// a regular file (a FIFO, a device, a directory). A missing file is accepted: it
+/// is read when the message is sent or written, and checked again then.
+fn refuse_special(path: &Path, verb: &str) -> Result<()> {
+    crate::regular_file::refuse_special(path).map_err(|e| {
+        Error::new(
+            ErrorKind::File,
+            format!("cannot {verb} {}: {e}", path.display()),
+        )
+    })
 }
 
 /// The file name of `path`, for the default attachment name.

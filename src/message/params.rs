@@ -16,15 +16,28 @@ fn is_token(s: &str) -> bool {
 }
 
 /// What [`check_content_type`] learned about a content type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContentTypeInfo {
     /// The caller gave a `name` parameter (then none is added).
     pub has_name: bool,
+    /// The content type as it is written: the input without the space and tab
+    /// around it and without a trailing `;` — exactly what was checked.
+    pub value: String,
+}
+
+fn is_wsp(c: char) -> bool {
+    c == ' ' || c == '\t'
 }
 
 /// Checks `type/subtype` with optional `; attribute=value` parameters (token or
 /// quoted-string values). Multipart types are refused: an attached file is sent in
 /// base64, which multipart may not use (RFC 2045 section 6.4).
+///
+/// Only printable ASCII, space and tab are allowed anywhere (RFC 2045 has no
+/// other characters in a content type); space and tab around the value and a
+/// trailing `;` are dropped, and nothing else: other white space (form feed,
+/// no-break space, line separator...) is refused rather than trimmed, so the
+/// value written is the value checked.
 pub fn check_content_type(content_type: &str) -> Result<ContentTypeInfo> {
     check_header_text(content_type, "content type")?;
     let bad = |why: &str| {
@@ -33,9 +46,22 @@ pub fn check_content_type(content_type: &str) -> Result<ContentTypeInfo> {
             content_type
         )))
     };
-    let (media, mut params) = match content_type.split_once(';') {
-        Some((m, p)) => (m.trim(), Some(p)),
-        None => (content_type.trim(), None),
+    if let Some(c) = content_type
+        .chars()
+        .find(|&c| !matches!(c, ' '..='~' | '\t'))
+    {
+        return bad(&format!(
+            "contains {}: only printable ASCII, space and tab are allowed",
+            c.escape_unicode()
+        ));
+    }
+    let value = content_type.trim_matches(is_wsp);
+    let value = value
+        .strip_suffix(';')
+        .map_or(value, |v| v.trim_end_matches(is_wsp));
+    let (media, mut params) = match value.split_once(';') {
+        Some((m, p)) => (m.trim_matches(is_wsp), Some(p)),
+        None => (value, None),
     };
     let Some((kind, subtype)) = media.split_once('/') else {
         return bad("expected type/subtype");
@@ -46,7 +72,10 @@ pub fn check_content_type(content_type: &str) -> Result<ContentTypeInfo> {
     if kind.eq_ignore_ascii_case("multipart") {
         return bad("a multipart type cannot be attached as a file");
     }
-    let mut info = ContentTypeInfo { has_name: false };
+    let mut info = ContentTypeInfo {
+        has_name: false,
+        value: value.to_string(),
+    };
     while let Some(rest) = params {
         let rest = rest.trim_start_matches([' ', '\t']);
         if rest.is_empty() {
@@ -181,8 +210,9 @@ fn push_filename(header: &mut HeaderBuilder, name: &str) {
 pub fn content_type_header(content_type: &str, name: Option<&str>) -> Result<String> {
     let info = check_content_type(content_type)?;
     let mut header = HeaderBuilder::new("Content-Type");
-    // A trailing ';' (allowed above) would double the one written before name=.
-    let content_type = content_type.trim().trim_end_matches([';', ' ', '\t']);
+    // Without the trailing ';' (allowed above), which would double the one
+    // written before name=.
+    let content_type = info.value.as_str();
     match name {
         Some(name) if !info.has_name => {
             header.atom(" ", &format!("{content_type};"));
@@ -282,6 +312,52 @@ mod tests {
     }
 
     #[test]
+    fn content_types_with_other_white_space_are_refused() {
+        // trim() would drop these before the check, and the header would then carry
+        // them: refused instead, whatever the position.
+        for ws in [
+            "\x0c", "\x0b", "\u{a0}", "\u{2028}", "\u{3000}", "\u{85}", "\u{feff}",
+        ] {
+            for bad in [
+                format!("application/pdf{ws}"),
+                format!("{ws}application/pdf"),
+                format!("application/pdf{ws}; name=x"),
+                format!("application/pdf;{ws}name=x"),
+                format!("text/plain; charset=\"a{ws}b\""),
+                format!("text/plain; charset=utf-8{ws}"),
+            ] {
+                let err = check_content_type(&bad).expect_err(&bad);
+                assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument);
+                assert!(content_type_header(&bad, Some("x.pdf")).is_err(), "{bad:?}");
+                assert!(content_type_header(&bad, None).is_err(), "{bad:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn content_type_is_written_as_checked() {
+        // Space and tab around the type and a trailing ';' are the only things
+        // dropped; what is written is exactly what was checked.
+        for (given, written) in [
+            (" application/pdf\t", "application/pdf"),
+            ("text/csv;", "text/csv"),
+            ("text/plain ;charset=x ; ", "text/plain ;charset=x"),
+            ("text/plain; charset=\"a b\"", "text/plain; charset=\"a b\""),
+        ] {
+            assert_eq!(
+                content_type_header(given, None).unwrap(),
+                format!("Content-Type: {written}\r\n"),
+                "{given:?}"
+            );
+            assert_eq!(
+                content_type_header(given, Some("x.pdf")).unwrap(),
+                format!("Content-Type: {written}; name=\"x.pdf\"\r\n"),
+                "{given:?}"
+            );
+        }
+    }
+
+    #[test]
     fn simple_names_are_quoted() {
         assert_eq!(
             disposition_header("attachment", Some("report 2026.pdf")).unwrap(),
@@ -331,6 +407,21 @@ mod tests {
         let d = disposition_header("attachment", Some(&"年".repeat(100))).unwrap();
         assert!(d.contains("filename*0*=UTF-8''%E5"));
         assert!(d.contains(" filename*1*=%E5"));
+    }
+
+    #[test]
+    fn generated_file_names_fold_within_76() {
+        use crate::message::header::tests::{generated_text, Rng};
+        let mut rng = Rng::new(0x5eed_0015);
+        for round in 0..2000 {
+            let name = generated_text(&mut rng);
+            let d = disposition_header("attachment", Some(&name)).unwrap();
+            let t = content_type_header("application/octet-stream", Some(&name)).unwrap();
+            for line in lines(&d).into_iter().chain(lines(&t)) {
+                assert!(line.len() <= MAX_LINE, "round {round}, {name:?}: {line:?}");
+            }
+            assert_eq!(decode_2231(&d), name, "round {round}");
+        }
     }
 
     #[test]

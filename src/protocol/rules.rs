@@ -117,7 +117,8 @@ pub fn command_result(command: &SimpleCommand, reply: Reply) -> Result<Reply> {
             )),
             _ => unexpected("ETRN", &reply),
         },
-        SimpleCommand::Quit if reply.code == 221 => Ok(reply),
+        // 421 is the server closing too: what QUIT asked for.
+        SimpleCommand::Quit if matches!(reply.code, 221 | 421) => Ok(reply),
         SimpleCommand::Quit => unexpected("QUIT (the connection is closed anyway)", &reply),
     }
 }
@@ -222,6 +223,7 @@ mod tests {
         assert_eq!(kind(etrn(), 459), ErrorKind::CommandRejected);
         assert_eq!(kind(etrn(), 502), ErrorKind::Unsupported);
         assert!(ok(SimpleCommand::Quit, 221));
+        assert!(ok(SimpleCommand::Quit, 421));
         assert_eq!(kind(SimpleCommand::Quit, 250), ErrorKind::Protocol);
     }
 }

@@ -50,7 +50,8 @@ impl Pipe {
         let tcp = tcp::connect(host, port, connect_timeout, deadline, cancel, on_attempt)?;
         let peer = tcp
             .peer_addr()
-            .map_err(|e| Error::new(ErrorKind::Io, format!("reading the peer address: {e}")))?;
+            // A reset right after the connect shows here first (ENOTCONN).
+            .map_err(|e| crate::error::from_net_io(&e, "reading the peer address"))?;
         let local = tcp.local_addr().ok();
         cancel.set_socket(tcp.try_clone().ok());
         Ok(Pipe {

@@ -4,7 +4,9 @@
 use super::guard::Guarded;
 use super::CancelHandle;
 use crate::error::{Error, ErrorKind, Result};
+use crate::regular_file::open_regular;
 use native_tls::{Certificate, HandshakeError, Protocol, TlsConnector, TlsStream};
+use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
 
@@ -30,16 +32,31 @@ impl std::fmt::Debug for TlsSettings {
 }
 
 impl TlsSettings {
-    /// Reads every certificate of a PEM file. Fails with `File` when the file cannot
-    /// be read and `InvalidArgument` when it holds no valid certificate.
+    /// Reads every certificate of a PEM file. Fails with `File`, naming the path,
+    /// when the file cannot be read, is not a regular file (a FIFO or device is
+    /// refused at once, without blocking on it or reading it), is larger than
+    /// 16 MiB, or holds no valid certificate — what c-api.md and the
+    /// header give for `smtpc_client_set_ca_file`: a file that cannot be used.
     pub fn load_ca_file(path: &Path) -> Result<Vec<Certificate>> {
-        let text = std::fs::read(path).map_err(|e| {
+        let fail = |why: String| {
             Error::new(
                 ErrorKind::File,
-                format!("cannot read CA file {}: {e}", path.display()),
+                format!("cannot read CA file {}: {why}", path.display()),
             )
-        })?;
-        let text = String::from_utf8_lossy(&text);
+        };
+        let (file, meta) = open_regular(path).map_err(|e| fail(e.to_string()))?;
+        if meta.len() > MAX_CA_FILE {
+            return Err(fail(too_big(meta.len())));
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        // Bounded again while reading: the file may grow after the check.
+        file.take(MAX_CA_FILE + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| fail(e.to_string()))?;
+        if bytes.len() as u64 > MAX_CA_FILE {
+            return Err(fail(too_big(bytes.len() as u64)));
+        }
+        let text = String::from_utf8_lossy(&bytes);
         const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
         const END: &str = "-----END CERTIFICATE-----";
         let mut certs = Vec::new();
@@ -50,23 +67,37 @@ impl TlsSettings {
             };
             let block = &rest[start..start + len + END.len()];
             let cert = Certificate::from_pem(block.as_bytes()).map_err(|e| {
-                Error::invalid(format!(
-                    "CA file {}: certificate {} is not valid: {e}",
-                    path.display(),
-                    certs.len() + 1
-                ))
+                Error::new(
+                    ErrorKind::File,
+                    format!(
+                        "CA file {}: certificate {} is not valid: {e}",
+                        path.display(),
+                        certs.len() + 1
+                    ),
+                )
             })?;
             certs.push(cert);
             rest = &rest[start + len + END.len()..];
         }
         if certs.is_empty() {
-            return Err(Error::invalid(format!(
-                "CA file {} contains no PEM certificate",
-                path.display()
-            )));
+            return Err(Error::new(
+                ErrorKind::File,
+                format!("CA file {} contains no PEM certificate", path.display()),
+            ));
         }
         Ok(certs)
     }
+}
+
+/// Largest CA file read, in bytes. The biggest bundles in use (Mozilla's root
+/// store as shipped by Debian's ca-certificates, the curl bundle) are about
+/// 200 KiB; 16 MiB is far beyond any real bundle and still a bounded amount of
+/// memory, so a wrong path (a disk image, a log) fails at once instead of being
+/// read whole.
+const MAX_CA_FILE: u64 = 16 * 1024 * 1024;
+
+fn too_big(len: u64) -> String {
+    format!("{len} bytes, more than the {MAX_CA_FILE} bytes a CA file may have")
 }
 
 /// Runs the client handshake over `socket`, whose deadline bounds the whole of it.
@@ -218,6 +249,82 @@ fn windows_tls_error(code: u32) -> Option<(&'static str, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scratch(tag: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "smtpc-ca-{tag}-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn file_error(path: &Path) -> String {
+        let Err(err) = TlsSettings::load_ca_file(path) else {
+            panic!("{}: not a usable CA file", path.display());
+        };
+        assert_eq!(err.kind(), ErrorKind::File, "{err}");
+        assert!(
+            err.message().contains(&path.display().to_string()),
+            "names the path: {err}"
+        );
+        err.message().to_string()
+    }
+
+    #[test]
+    fn unusable_ca_files_are_file_errors() {
+        let dir = scratch("bad");
+        let not_pem = dir.join("not.pem");
+        std::fs::write(&not_pem, b"hello\n").unwrap();
+        assert!(file_error(&not_pem).contains("no PEM certificate"));
+        let broken = dir.join("broken.pem");
+        std::fs::write(
+            &broken,
+            b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        assert!(file_error(&broken).contains("certificate 1 is not valid"));
+        file_error(&dir.join("missing.pem"));
+        assert!(file_error(&dir).contains("not a regular file"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn oversized_ca_files_are_refused_unread() {
+        let dir = scratch("big");
+        let big = dir.join("big.pem");
+        // Sparse: no 16 MiB written.
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(MAX_CA_FILE + 1).unwrap();
+        drop(f);
+        assert!(file_error(&big).contains("more than the 16777216 bytes"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_and_devices_are_refused_at_once() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = scratch("fifo");
+        let fifo = dir.join("ca.pem");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // On a thread: a blocking open would never return.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = fifo.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send((file_error(&path), file_error(Path::new("/dev/zero"))));
+        });
+        let (on_fifo, on_zero) = rx
+            .recv_timeout(std::time::Duration::from_secs(2))
+            .expect("refused within 2 s");
+        assert!(on_fifo.contains("a FIFO"), "{on_fifo}");
+        assert!(on_zero.contains("character device"), "{on_zero}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn windows_codes_are_named_and_explained() {

@@ -93,6 +93,10 @@ pub(super) struct Tx {
     empty_body: bool,
     /// Started on a session that had finished operations before.
     reused: bool,
+    /// The server announced its close (421) in answer to one of this
+    /// transaction's commands: it processed nothing after that, so nothing here
+    /// can have been delivered.
+    closed_by_421: bool,
     /// BDAT, started while an earlier transaction was unfinished: RSET goes first.
     leading_rset: bool,
 }
@@ -302,6 +306,7 @@ impl Session {
             end_mark: None,
             final_reply: None,
             empty_body: false,
+            closed_by_421: false,
             reused: self.completed > 0,
             leading_rset: mode == Mode::Bdat && !self.txs.is_empty(),
         });
@@ -531,6 +536,7 @@ impl Session {
         let Some(tx) = self.txs.iter_mut().find(|tx| tx.seq == seq) else {
             return;
         };
+        tx.closed_by_421 = true;
         match what {
             Awaiting::Mail(_) => tx.mail_reply = Some(reply.clone()),
             Awaiting::Rcpt(_, pos) => {
@@ -552,7 +558,7 @@ impl Session {
         for (i, mut tx) in txs.into_iter().enumerate() {
             let end_written = tx.end_mark.is_some_and(|mark| self.wire.written >= mark);
             // Not delivered for sure: sender or every recipient refused, or a chunk.
-            let refused = tx.refusal().is_some() || tx.error.is_some();
+            let refused = tx.refusal().is_some() || tx.error.is_some() || tx.closed_by_421;
             let unknown = end_written && tx.final_reply.is_none() && !tx.empty_body && !refused;
             let (failure, retry) = if unknown && error.kind() == ErrorKind::Protocol {
                 // A reply out of step is never taken as the final reply, so the

@@ -821,12 +821,17 @@ impl Session {
 }
 
 /// Whether a 421 in answer to `what` ends the session without being taken as that
-/// command's answer. A 421 to a setup step or to the end of the data is that step's
-/// answer (a refusal); then the session closes.
+/// command's answer (CONNECTION_LOST, the 421 kept). A 421 greeting is the
+/// greeting's refusal, and a 421 to the end of the data the message's (temporary)
+/// refusal; then the session closes.
 fn closes_at_once(what: Awaiting) -> bool {
     matches!(
         what,
-        Awaiting::Mail(_)
+        Awaiting::Ehlo
+            | Awaiting::Helo
+            | Awaiting::StartTls
+            | Awaiting::Auth
+            | Awaiting::Mail(_)
             | Awaiting::Rcpt(..)
             | Awaiting::Data(_)
             | Awaiting::Bdat { last: false, .. }

@@ -1488,6 +1488,7 @@ fn every_reply_at_every_setup_step() {
             let expected = match (step, class) {
                 (_, "garbage" | "oversized") => ErrorKind::Protocol,
                 (0, _) => ErrorKind::GreetingRejected,
+                (_, "421") => ErrorKind::ConnectionLost,
                 (1, _) => ErrorKind::Protocol,
                 (2, _) => ErrorKind::TlsUnavailable,
                 (3, "2xx") => ErrorKind::Protocol,
