@@ -406,23 +406,7 @@ session_case session_api_cxx "$build/session_api_cxx"
 section "mime_full: one message with every MIME feature, To + Cc + Bcc, .eml"
 
 mime_work="$build/mime-files"
-mkdir -p "$mime_work"
-# A valid 4x4 RGB PNG, a random "PDF", a small CSV (the inputs of the run).
-python3 - "$mime_work/chart.png" <<'PY'
-import struct, sys, zlib
-def chunk(kind, data):
-    return (struct.pack(">I", len(data)) + kind + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
-# Each row: filter byte 0, then 4 RGB pixels.
-rows = b"".join(b"\x00" + b"".join(bytes((x * 60, y * 60, 200)) for x in range(4))
-                for y in range(4))
-png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
-       + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-open(sys.argv[1], "wb").write(png)
-PY
-head -c 150000 /dev/urandom >"$mime_work/report-2026.pdf"
-printf 'region,quarter,revenue\nnorth,Q1,1200.50\n南方,Q1,980.00\n"Zürich, CH",Q1,42\n' \
-    >"$mime_work/sales_q1.csv"
+mime_inputs "$mime_work"
 
 # mime_case NAME BINARY: run it, then check every delivered copy.
 mime_case() {

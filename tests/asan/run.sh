@@ -336,21 +336,7 @@ san session_api "$build/session_api" "$host" "$SMTPC_TEST_PLAIN_PORT" "$SMTPC_TE
     "$user" "$password" "$from" "$a" "$b" "$SMTPC_TEST_REJECTED_RCPT" "$SMTPC_TEST_ETRN_DOMAIN"
 if expect session_api 0 '^session_api: OK'; then delivered session_api 2 "$a" "$b"; fi
 
-# A valid 4x4 PNG, a random "PDF", a small CSV.
-python3 - "$work/chart.png" <<'PY'
-import struct, sys, zlib
-def chunk(kind, data):
-    return (struct.pack(">I", len(data)) + kind + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
-# Each row: filter byte 0, then 4 RGB pixels.
-rows = b"".join(b"\x00" + b"".join(bytes((x * 60, y * 60, 200)) for x in range(4))
-                for y in range(4))
-png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
-       + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-open(sys.argv[1], "wb").write(png)
-PY
-head -c 150000 /dev/urandom >"$work/report-2026.pdf"
-printf 'region,quarter,revenue\nnorth,Q1,1200.50\n南方,Q1,980.00\n' >"$work/sales_q1.csv"
+mime_inputs "$work"
 to=$(rcpt mime-to)
 cc=$(rcpt mime-cc)
 bcc=$(rcpt mime-bcc)

@@ -120,3 +120,25 @@ mails() {
         find "$dir" -maxdepth 1 -name '*.eml' ! -name '.*' | sort
     fi
 }
+
+# mime_inputs DIR: the attachment files of the mime_full runs in DIR: a valid
+# 4x4 RGB PNG (chart.png), a random "PDF" (report-2026.pdf), a small CSV with
+# non-ASCII text and a quoted comma (sales_q1.csv).
+mime_inputs() {
+    mkdir -p "$1"
+    python3 - "$1/chart.png" <<'PY'
+import struct, sys, zlib
+def chunk(kind, data):
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+# Each row: filter byte 0, then 4 RGB pixels.
+rows = b"".join(b"\x00" + b"".join(bytes((x * 60, y * 60, 200)) for x in range(4))
+                for y in range(4))
+png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
+       + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+open(sys.argv[1], "wb").write(png)
+PY
+    head -c 150000 /dev/urandom >"$1/report-2026.pdf"
+    printf 'region,quarter,revenue\nnorth,Q1,1200.50\n南方,Q1,980.00\n"Zürich, CH",Q1,42\n' \
+        >"$1/sales_q1.csv"
+}
