@@ -29,15 +29,7 @@ CHECK_NAME=c-examples
 # ---------------------------------------------------------------------------
 section "build"
 
-if [[ "${SMTPC_NO_CARGO:-0}" != 1 ]]; then
-    if cargo build --release --quiet; then
-        pass "cargo build --release"
-    else
-        fail "cargo build --release"
-        finish
-        exit 1
-    fi
-fi
+build_library
 for f in "$lib/libsmtpc.so" "$lib/libsmtpc.a" "$root/include/smtpc.h"; do
     if [[ ! -f "$f" ]]; then
         fail "missing $f"

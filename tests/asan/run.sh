@@ -49,15 +49,7 @@ CHECK_NAME=asan
 # ---------------------------------------------------------------------------
 section "build"
 
-if [[ "${SMTPC_NO_CARGO:-0}" != 1 ]]; then
-    if cargo build --release --quiet; then
-        pass "cargo build --release"
-    else
-        fail "cargo build --release"
-        finish
-        exit 1
-    fi
-fi
+build_library
 
 rm -rf "$build"
 mkdir -p "$build" "$logs" "$build/lib"

@@ -37,15 +37,7 @@ CHECK_NAME=cpp
 # ---------------------------------------------------------------------------
 section "build"
 
-if [[ "${SMTPC_NO_CARGO:-0}" != 1 ]]; then
-    if cargo build --release --quiet; then
-        pass "cargo build --release"
-    else
-        fail "cargo build --release"
-        finish
-        exit 1
-    fi
-fi
+build_library
 for f in "$lib/libsmtpc.so" "$root/include/smtpc.h" "$root/include/smtpc.hpp"; do
     if [[ ! -f "$f" ]]; then
         fail "missing $f"

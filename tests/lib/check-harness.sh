@@ -142,3 +142,16 @@ PY
     printf 'region,quarter,revenue\nnorth,Q1,1200.50\n南方,Q1,980.00\n"Zürich, CH",Q1,42\n' \
         >"$1/sales_q1.csv"
 }
+
+# build_library: cargo build --release (unless SMTPC_NO_CARGO=1, when the caller
+# built it already); a failed build ends the check.
+build_library() {
+    [[ "${SMTPC_NO_CARGO:-0}" == 1 ]] && return 0
+    if cargo build --release --quiet; then
+        pass "cargo build --release"
+    else
+        fail "cargo build --release"
+        finish
+        exit 1
+    fi
+}
