@@ -12,13 +12,15 @@ set -euo pipefail
 #   openssl                    the throw-away CA and server certificate made at start
 #   libssl-dev, pkg-config     native-tls builds against the system OpenSSL
 #   gcc, g++, make             the C and C++ examples
+#   clang                      the header compiled by a second compiler (tests/abi/header.sh, C++ check)
+#   python3-venv               the Python package's tests run in a fresh venv
 #   valgrind                   the C examples run under it
 #   python3                    port picking, the delivery script, readiness checks, ctypes example
 #   ca-certificates            sane TLS defaults for anything else that uses OpenSSL
 #   iproute2, procps           ip netns for the time-bound tests; ss / ps for debugging
 PACKAGES=(
-    postfix dovecot-core openssl libssl-dev pkg-config gcc g++ make valgrind
-    python3 ca-certificates iproute2 procps
+    postfix dovecot-core openssl libssl-dev pkg-config gcc g++ make clang valgrind
+    python3 python3-venv ca-certificates iproute2 procps
 )
 PACKAGES+=("$@")
 # git is needed by tests/run-all.sh (stale-header check); any git on PATH will do.
