@@ -48,17 +48,6 @@ LINK_SHARED=(-L"$lib" -lsmtpc -Wl,-rpath,"$lib")
 # What a Rust staticlib needs from the system (besides OpenSSL for native-tls).
 LINK_STATIC=("$lib/libsmtpc.a" -lssl -lcrypto -lpthread -ldl -lm)
 
-# build NAME COMPILER-AND-ARGS...: compile, record PASS/FAIL, keep the log.
-build() {
-    local name=$1
-    shift
-    if "$@" >"$logs/build-$name.log" 2>&1; then
-        pass "build $name"
-    else
-        fail "build $name:"
-        sed 's/^/    /' "$logs/build-$name.log"
-    fi
-}
 
 build smtpc_send gcc "${CFLAGS[@]}" -o "$build/smtpc_send" \
     "$here/smtpc_send.c" "$here/cli_common.c" "${LINK_SHARED[@]}"

@@ -99,17 +99,6 @@ CXXFLAGS=(-std=c++11 -Wall -Wextra -Werror -pedantic -g -O1 "${SAN[@]}" -I"$root
 LINK_SHARED=(-L"$lib" -lsmtpc -Wl,-rpath,"$build/lib" -Wl,-rpath,"$lib")
 LINK_STATIC=("$lib/libsmtpc.a" -lssl -lcrypto -lpthread -ldl -lm)
 
-# build NAME COMPILER-AND-ARGS...: compile, record PASS/FAIL, keep the log.
-build() {
-    local name=$1
-    shift
-    if "$@" >"$logs/build-$name.log" 2>&1; then
-        pass "build $name"
-    else
-        fail "build $name:"
-        sed 's/^/    /' "$logs/build-$name.log"
-    fi
-}
 
 build asan_control gcc "${CFLAGS[@]}" -o "$build/asan_control" "$here/asan_control.c" "${LINK_SHARED[@]}"
 build smtpc_send gcc "${CFLAGS[@]}" -o "$build/smtpc_send" \

@@ -68,17 +68,6 @@ INCLUDES=(-I"$root/include" -I"$root/c-examples")
 # shellcheck disable=SC2054 # the commas belong to -Wl,-rpath
 LINK=(-L"$lib" -lsmtpc -Wl,-rpath,"$build/lib" -Wl,-rpath,"$lib")
 
-# build NAME COMMAND...: compile, record PASS/FAIL, keep the log.
-build() {
-    local name=$1
-    shift
-    if "$@" >"$logs/build-$name.log" 2>&1; then
-        pass "build $name"
-    else
-        fail "build $name:"
-        sed 's/^/    /' "$logs/build-$name.log"
-    fi
-}
 
 compilers=(g++)
 if command -v clang++ >/dev/null 2>&1; then

@@ -155,3 +155,15 @@ build_library() {
         exit 1
     fi
 }
+
+# build NAME COMPILER-AND-ARGS...: compile, record PASS/FAIL, keep the log in $logs.
+build() {
+    local name=$1
+    shift
+    if "$@" >"$logs/build-$name.log" 2>&1; then
+        pass "build $name"
+    else
+        fail "build $name:"
+        sed 's/^/    /' "$logs/build-$name.log"
+    fi
+}
