@@ -279,7 +279,8 @@ typedef uint32_t smtpc_dsn_notify;
 #define SMTPC_ERR_TIMEOUT 12
 
 /**
- * The peer closed or reset the connection.
+ * The peer closed or reset the connection (also in the middle of the TLS
+ * handshake: a server that hangs up there says nothing of certificates).
  */
 #define SMTPC_ERR_CONNECTION_LOST 13
 

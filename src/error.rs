@@ -28,7 +28,7 @@ pub enum ErrorKind {
     Connect,
     /// A connect, read or write exceeded its timeout.
     Timeout,
-    /// The peer closed or reset the connection.
+    /// The peer closed or reset the connection (also during the TLS handshake).
     ConnectionLost,
     /// Another socket or file I/O error.
     Io,
@@ -186,16 +186,25 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Whether a socket error means the peer closed or reset the connection.
+pub fn is_connection_lost(err: &std::io::Error) -> bool {
+    use std::io::ErrorKind as K;
+    matches!(
+        err.kind(),
+        K::ConnectionReset
+            | K::ConnectionAborted
+            | K::BrokenPipe
+            | K::UnexpectedEof
+            | K::NotConnected
+    )
+}
+
 /// Maps an I/O error on the network to the right kind, with context.
 pub fn from_net_io(err: &std::io::Error, context: &str) -> Error {
     use std::io::ErrorKind as K;
     let kind = match err.kind() {
         K::TimedOut | K::WouldBlock => ErrorKind::Timeout,
-        K::ConnectionReset
-        | K::ConnectionAborted
-        | K::BrokenPipe
-        | K::UnexpectedEof
-        | K::NotConnected => ErrorKind::ConnectionLost,
+        _ if is_connection_lost(err) => ErrorKind::ConnectionLost,
         _ => ErrorKind::Io,
     };
     let what = match kind {

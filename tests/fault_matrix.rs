@@ -12,6 +12,10 @@
 //! - no timeout waited where the server did not stall, one where it did;
 //! - the next send on the same client works and is delivered once.
 //!
+//! The TLS handshake itself is a step too, after STARTTLS and with implicit TLS:
+//! the server reads the ClientHello and then closes, resets, stalls or answers
+//! in plain text instead of its ServerHello.
+//!
 //! The scripted server of `fault_server` plays one fixed script, but what a
 //! correct client does after a fault (RSET, QUIT, close, reconnect) is not fixed,
 //! so this file has its own reactive server: an ordinary SMTP server (with
@@ -71,8 +75,15 @@ enum Step {
     StartTls,
     /// Instead of the reply to the EHLO sent over TLS.
     AfterTls,
+    /// Instead of the server's part of the TLS handshake after its 220 to STARTTLS.
+    Handshake,
+    /// Instead of the server's part of the TLS handshake on connecting (client:
+    /// implicit TLS; every connection is TLS from its first byte).
+    Implicit,
     /// Instead of the 235 to AUTH PLAIN.
     Auth,
+    /// Instead of the 235 to AUTH PLAIN sent over TLS (after STARTTLS).
+    AuthTls,
     /// Instead of the reply to MAIL FROM.
     Mail,
     /// Instead of the reply to the n-th RCPT TO (1-based, of 3).
@@ -188,7 +199,10 @@ impl Step {
             Step::Ehlo => "EHLO".into(),
             Step::StartTls => "STARTTLS".into(),
             Step::AfterTls => "EHLO after TLS".into(),
+            Step::Handshake => "TLS handshake after STARTTLS".into(),
+            Step::Implicit => "implicit-TLS handshake".into(),
             Step::Auth => "AUTH".into(),
+            Step::AuthTls => "AUTH over TLS".into(),
             Step::Mail => "MAIL".into(),
             Step::Rcpt(k) => format!("RCPT {k} of 3"),
             Step::AllRcpts => "every RCPT".into(),
@@ -220,6 +234,14 @@ fn applicable(step: Step, mode: Mode, fault: Fault) -> bool {
     );
     if mode == Mode::Chunking && !transaction {
         return false;
+    }
+    if matches!(step, Step::Handshake | Step::Implicit) {
+        // Inside a handshake there is no reply to give, only the connection and
+        // bytes that are not TLS.
+        return matches!(
+            fault,
+            Fault::Close | Fault::Reset | Fault::Stall | Fault::Garbage
+        );
     }
     match fault {
         Fault::Wrong => matches!(step, Step::Data | Step::AfterDot),
@@ -356,10 +378,20 @@ fn expect(step: Step, mode: Mode, fault: Fault) -> Expect {
     // after the whole message was sent.
     let whole_sent = mode == Mode::Chunking;
     match step {
-        Step::Greeting | Step::Ehlo | Step::StartTls | Step::AfterTls | Step::Auth => {
+        Step::Greeting
+        | Step::Ehlo
+        | Step::StartTls
+        | Step::AfterTls
+        | Step::Handshake
+        | Step::Implicit
+        | Step::Auth
+        | Step::AuthTls => {
             e.nothing_sent = true;
+            let handshake = matches!(step, Step::Handshake | Step::Implicit);
             e.kinds = match fault {
                 _ if connection => lost,
+                // Plain text where the ServerHello belongs.
+                Fault::Garbage if handshake => &[K::Tls],
                 Fault::Garbage => &[K::Protocol],
                 Fault::R421 if step == Step::Greeting => &[K::GreetingRejected],
                 Fault::R421 => &[K::ConnectionLost],
@@ -551,15 +583,23 @@ fn first_body(step: Step, mode: Mode) -> &'static [u8] {
 
 fn new_client(step: Step, port: u16) -> Client {
     let mut client = Client::new("127.0.0.1", port).expect("client");
-    if matches!(step, Step::StartTls | Step::AfterTls) {
+    if matches!(
+        step,
+        Step::StartTls | Step::AfterTls | Step::Handshake | Step::AuthTls
+    ) {
         client.set_tls(TlsMode::StartTls).expect("set_tls");
+        client
+            .set_accept_invalid_certs(true)
+            .expect("accept invalid certs");
+    } else if step == Step::Implicit {
+        client.set_tls(TlsMode::Implicit).expect("set_tls");
         client
             .set_accept_invalid_certs(true)
             .expect("accept invalid certs");
     } else {
         client.set_tls(TlsMode::None).expect("set_tls");
     }
-    if step == Step::Auth {
+    if matches!(step, Step::Auth | Step::AuthTls) {
         client.set_credentials(USER, PASSWORD).expect("credentials");
     }
     client
@@ -581,7 +621,10 @@ struct Timing {
 }
 
 fn timing(step: Step) -> Timing {
-    let io = if matches!(step, Step::StartTls | Step::AfterTls) {
+    let io = if matches!(
+        step,
+        Step::StartTls | Step::AfterTls | Step::Handshake | Step::Implicit | Step::AuthTls
+    ) {
         TLS_IO_TIMEOUT
     } else {
         IO_TIMEOUT
@@ -994,8 +1037,23 @@ fn ehlo_after_tls() {
 }
 
 #[test]
+fn tls_handshake_after_starttls() {
+    run_step(Step::Handshake);
+}
+
+#[test]
+fn implicit_tls_handshake() {
+    run_step(Step::Implicit);
+}
+
+#[test]
 fn auth() {
     run_step(Step::Auth);
+}
+
+#[test]
+fn auth_over_tls() {
+    run_step(Step::AuthTls);
 }
 
 #[test]
@@ -1091,6 +1149,7 @@ enum Point {
     Ehlo,
     StartTls,
     EhloAfterTls,
+    Handshake,
     Auth,
     Mail,
     Rcpt(usize),
@@ -1182,10 +1241,14 @@ impl Shared {
         if self.mode == Mode::Chunking {
             ext.push("CHUNKING");
         }
-        if matches!(self.step, Step::StartTls | Step::AfterTls) && !tls {
+        let starttls = matches!(
+            self.step,
+            Step::StartTls | Step::AfterTls | Step::Handshake | Step::AuthTls
+        );
+        if starttls && !tls {
             ext.push("STARTTLS");
         }
-        if self.step == Step::Auth {
+        if self.step == Step::Auth || (self.step == Step::AuthTls && tls) {
             ext.push("AUTH PLAIN");
         }
         let last = ext.len() - 1;
@@ -1422,7 +1485,8 @@ impl Conn {
             | (Step::Ehlo, Point::Ehlo)
             | (Step::StartTls, Point::StartTls)
             | (Step::AfterTls, Point::EhloAfterTls)
-            | (Step::Auth, Point::Auth)
+            | (Step::Handshake | Step::Implicit, Point::Handshake)
+            | (Step::Auth | Step::AuthTls, Point::Auth)
             | (Step::Mail, Point::Mail)
             | (Step::Data, Point::Data)
             | (Step::MidData, Point::MidData)
@@ -1438,6 +1502,12 @@ impl Conn {
     }
 
     fn session(&mut self) -> Result<(), End> {
+        if self.sh.step == Step::Implicit {
+            if let Some(f) = self.fire(Point::Handshake) {
+                return self.fail_handshake(f);
+            }
+            self.accept_tls()?;
+        }
         match self.fire(Point::Greeting) {
             None => self.send("220 fault.test ESMTP ready")?,
             Some(f) => {
@@ -1552,7 +1622,10 @@ impl Conn {
     }
 
     fn starttls(&mut self) -> Result<(), End> {
-        let offered = matches!(self.sh.step, Step::StartTls | Step::AfterTls);
+        let offered = matches!(
+            self.sh.step,
+            Step::StartTls | Step::AfterTls | Step::Handshake | Step::AuthTls
+        );
         if self.tls() || !offered {
             return self.send("503 5.5.1 Error: STARTTLS not available");
         }
@@ -1560,10 +1633,39 @@ impl Conn {
             return self.refuse(f);
         }
         self.send("220 2.0.0 Ready to start TLS")?;
+        self.buf.clear();
+        if let Some(f) = self.fire(Point::Handshake) {
+            return self.fail_handshake(f);
+        }
+        self.accept_tls()
+    }
+
+    /// The fault instead of the server's part of the handshake. The ClientHello is
+    /// read first, so that a close is a FIN (closing with unread bytes would send
+    /// a reset instead).
+    fn fail_handshake(&mut self, fault: Fault) -> Result<(), End> {
+        while self.buf.len() < 5 {
+            self.fill()?;
+        }
+        let record = 5 + usize::from(u16::from_be_bytes([self.buf[3], self.buf[4]]));
+        while self.buf.len() < record {
+            self.fill()?;
+        }
+        self.buf.clear();
+        if fault == Fault::Garbage {
+            self.write_raw(GARBAGE)?;
+            self.drain();
+            self.stream = Stream::Gone;
+            return Err(End::Faulted);
+        }
+        Err(self.terminal(fault))
+    }
+
+    /// The server's side of the TLS handshake on the plain stream.
+    fn accept_tls(&mut self) -> Result<(), End> {
         let Stream::Plain(tcp) = std::mem::replace(&mut self.stream, Stream::Gone) else {
             return Err(End::Failed("no plain stream to upgrade".into()));
         };
-        self.buf.clear();
         let _ = tcp.set_read_timeout(Some(Duration::from_secs(3)));
         match acceptor().accept(tcp) {
             Ok(tls) => {

@@ -32,7 +32,7 @@ class Status(enum.IntEnum):
     ERR_TIMEOUT = 12
     """A connect, read or write exceeded its timeout."""
     ERR_CONNECTION_LOST = 13
-    """The peer closed or reset the connection."""
+    """The peer closed or reset the connection (also during the TLS handshake)."""
     ERR_IO = 14
     """Another socket or file I/O error."""
     ERR_TLS = 20

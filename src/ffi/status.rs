@@ -23,7 +23,8 @@ pub const SMTPC_ERR_DNS: smtpc_status = 10;
 pub const SMTPC_ERR_CONNECT: smtpc_status = 11;
 /// A connect, read or write exceeded its timeout.
 pub const SMTPC_ERR_TIMEOUT: smtpc_status = 12;
-/// The peer closed or reset the connection.
+/// The peer closed or reset the connection (also in the middle of the TLS
+/// handshake: a server that hangs up there says nothing of certificates).
 pub const SMTPC_ERR_CONNECTION_LOST: smtpc_status = 13;
 /// Another socket or file I/O error.
 pub const SMTPC_ERR_IO: smtpc_status = 14;

@@ -38,13 +38,26 @@ pub(crate) struct Guarded {
     write_timeout: Option<Duration>,
     /// Set when the guard failed the last call.
     stopped: Option<Stop>,
-    /// Armed for a TLS handshake: the first byte read must start a TLS record.
-    first_record: Option<PlainTextProbe>,
+    /// Set during a TLS handshake: where the guard notes what the socket saw.
+    watch: Option<HandshakeWatch>,
+    /// During a TLS handshake, before the server's first byte.
+    first_record: bool,
 }
 
-/// Where the guard leaves what a server sent instead of TLS, for the handshake's
-/// error message (the TLS library drops the socket when the handshake fails).
-pub(crate) type PlainTextProbe = Arc<Mutex<Option<String>>>;
+/// What the socket saw during a TLS handshake. The TLS library drops the socket
+/// when the handshake fails and words its errors differently on each platform, so
+/// the handshake's error is classified from this instead.
+#[derive(Debug, Default)]
+pub(crate) struct HandshakeSeen {
+    /// The start of what the server sent instead of a TLS record, escaped.
+    pub(crate) plain_text: Option<String>,
+    /// How the connection ended under the handshake, if it did: "closed" or the
+    /// socket's error.
+    pub(crate) lost: Option<String>,
+}
+
+/// Shared between the guard (inside the TLS library) and the handshake's caller.
+pub(crate) type HandshakeWatch = Arc<Mutex<HandshakeSeen>>;
 
 /// At most this much of a plain-text answer goes into an error message.
 const PLAIN_TEXT_SHOWN: usize = 60;
@@ -59,38 +72,77 @@ impl Guarded {
             read_timeout: None,
             write_timeout: None,
             stopped: None,
-            first_record: None,
+            watch: None,
+            first_record: false,
         }
     }
 
-    /// Arms the check for a TLS handshake: if the next byte read cannot start a TLS
-    /// record (the server answered in plain text, e.g. an SMTP greeting on a
-    /// STARTTLS port), the read fails at once instead of the TLS library waiting for
-    /// a "record" thousands of bytes long that never comes. The returned probe then
-    /// holds the start of what was sent, escaped.
-    pub(crate) fn expect_tls_record(&mut self) -> PlainTextProbe {
-        let probe = PlainTextProbe::default();
-        self.first_record = Some(probe.clone());
-        probe
+    /// Watches the socket for a TLS handshake, until [`Guarded::end_watch`]:
+    /// - if the first bytes read cannot start a TLS record (the server answered in
+    ///   plain text, e.g. an SMTP greeting on a STARTTLS port), the read fails at
+    ///   once instead of the TLS library waiting for a "record" thousands of bytes
+    ///   long that never comes, and the watch holds the start of the text;
+    /// - if the server closes or resets the connection, the watch says so.
+    pub(crate) fn watch_handshake(&mut self) -> HandshakeWatch {
+        let watch = HandshakeWatch::default();
+        self.watch = Some(watch.clone());
+        self.first_record = true;
+        watch
     }
 
-    /// Checks the first bytes read after `expect_tls_record`.
-    fn check_first_record(&mut self, got: &[u8]) -> io::Result<()> {
-        let Some(probe) = self.first_record.take() else {
-            return Ok(());
-        };
-        // TLS record types: change_cipher_spec (20), alert (21), handshake (22),
-        // application_data (23). A server's first record is a handshake or alert.
-        if matches!(got.first(), Some(20..=23)) {
-            return Ok(());
+    /// Ends the watch of [`Guarded::watch_handshake`].
+    pub(crate) fn end_watch(&mut self) {
+        self.watch = None;
+        self.first_record = false;
+    }
+
+    /// Notes in the watch what a read during the handshake gave, and fails a
+    /// first read that is not TLS.
+    fn watch_read(&mut self, result: io::Result<usize>, buf: &[u8]) -> io::Result<usize> {
+        match result {
+            Ok(0) if !buf.is_empty() => {
+                self.note_lost("closed".into());
+                Ok(0)
+            }
+            Ok(n) if self.first_record => {
+                self.first_record = false;
+                // TLS record types: change_cipher_spec (20), alert (21), handshake
+                // (22), application_data (23). A server's first record is a
+                // handshake or an alert.
+                if matches!(buf.first(), Some(20..=23)) {
+                    return Ok(n);
+                }
+                let shown = &buf[..n.min(PLAIN_TEXT_SHOWN)];
+                if let Some(watch) = &self.watch {
+                    let mut seen = watch.lock().unwrap_or_else(|p| p.into_inner());
+                    seen.plain_text = Some(shown.escape_ascii().to_string());
+                }
+                Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "the server sent plain text, not TLS",
+                ))
+            }
+            Err(e) => {
+                self.note_if_lost(&e);
+                Err(e)
+            }
+            other => other,
         }
-        let shown = &got[..got.len().min(PLAIN_TEXT_SHOWN)];
-        let text = shown.escape_ascii().to_string();
-        *probe.lock().unwrap_or_else(|p| p.into_inner()) = Some(text);
-        Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "the server sent plain text, not TLS",
-        ))
+    }
+
+    /// Notes a socket error that means the server closed or reset the
+    /// connection (not the guard's own deadline or cancel).
+    fn note_if_lost(&self, e: &io::Error) {
+        if self.stopped.is_none() && crate::error::is_connection_lost(e) {
+            self.note_lost(e.to_string());
+        }
+    }
+
+    fn note_lost(&self, how: String) {
+        if let Some(watch) = &self.watch {
+            let mut seen = watch.lock().unwrap_or_else(|p| p.into_inner());
+            seen.lost.get_or_insert(how);
+        }
     }
 
     pub(crate) fn tcp(&self) -> &TcpStream {
@@ -177,11 +229,11 @@ fn slice_over(e: &io::Error) -> bool {
 
 impl Read for Guarded {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.read_guarded(buf)?;
-        if self.first_record.is_some() && n > 0 {
-            self.check_first_record(&buf[..n])?;
+        let result = self.read_guarded(buf);
+        if self.watch.is_none() {
+            return result;
         }
-        Ok(n)
+        self.watch_read(result, buf)
     }
 }
 
@@ -215,6 +267,10 @@ impl Write for Guarded {
             }
             match self.tcp.write(buf) {
                 Err(e) if slice_over(&e) || e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.note_if_lost(&e);
+                    return Err(e);
+                }
                 other => return other,
             }
         }
@@ -287,11 +343,11 @@ mod tests {
     fn plain_text_where_tls_is_expected_fails_the_first_read() {
         let (mut g, mut server) = pair();
         g.set_deadline(Instant::now() + Duration::from_secs(5));
-        let probe = g.expect_tls_record();
+        let watch = g.watch_handshake();
         server.write_all(b"220 mx ESMTP\r\n\x1b[31m").unwrap();
         let err = g.read(&mut [0u8; 64]).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-        let sent = probe.lock().unwrap().clone().unwrap();
+        let sent = watch.lock().unwrap().plain_text.clone().unwrap();
         assert_eq!(sent, "220 mx ESMTP\\r\\n\\x1b[31m");
     }
 
@@ -299,7 +355,7 @@ mod tests {
     fn a_tls_record_passes_the_check_once() {
         let (mut g, mut server) = pair();
         g.set_deadline(Instant::now() + Duration::from_secs(5));
-        let probe = g.expect_tls_record();
+        let watch = g.watch_handshake();
         server.write_all(&[0x16, 0x03, 0x03]).unwrap();
         assert_eq!(g.read(&mut [0u8; 3]).unwrap(), 3);
         server.write_all(b"220").unwrap();
@@ -308,7 +364,33 @@ mod tests {
             3,
             "only the first byte is checked"
         );
-        assert!(probe.lock().unwrap().is_none());
+        let seen = watch.lock().unwrap();
+        assert!(seen.plain_text.is_none() && seen.lost.is_none());
+    }
+
+    #[test]
+    fn the_watch_notes_a_close_and_a_reset_but_not_its_own_deadline() {
+        let (mut g, server) = pair();
+        g.set_deadline(Instant::now() + Duration::from_secs(5));
+        let watch = g.watch_handshake();
+        drop(server);
+        assert_eq!(g.read(&mut [0u8; 8]).unwrap(), 0);
+        assert_eq!(watch.lock().unwrap().lost.as_deref(), Some("closed"));
+
+        let (mut g, _server) = pair();
+        g.set_deadline(Instant::now() + Duration::from_millis(50));
+        let watch = g.watch_handshake();
+        assert!(g.read(&mut [0u8; 8]).is_err());
+        assert_eq!(g.stopped(), Some(Stop::Deadline));
+        assert!(watch.lock().unwrap().lost.is_none(), "a timeout is no loss");
+
+        let (mut g, server) = pair();
+        g.set_deadline(Instant::now() + Duration::from_secs(5));
+        let watch = g.watch_handshake();
+        g.end_watch();
+        drop(server);
+        assert_eq!(g.read(&mut [0u8; 8]).unwrap(), 0);
+        assert!(watch.lock().unwrap().lost.is_none(), "the watch has ended");
     }
 
     #[test]

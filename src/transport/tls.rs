@@ -127,41 +127,50 @@ pub(crate) fn handshake(
         .strip_prefix('[')
         .and_then(|n| n.strip_suffix(']'))
         .unwrap_or(name);
-    let plain_text = socket.expect_tls_record();
-    match connector.connect(name, socket) {
-        Ok(stream) => Ok(stream),
-        Err(e) => {
-            let text = match e {
-                HandshakeError::WouldBlock(_) => "the handshake did not complete".to_string(),
-                HandshakeError::Failure(e) => describe_failure(&e.to_string(), name),
-            };
-            let plain_text = plain_text.lock().unwrap_or_else(|p| p.into_inner()).take();
-            Err(if cancel.is_cancelled() {
-                Error::new(ErrorKind::Cancelled, "cancelled during the TLS handshake")
-            } else if let Some(sent) = plain_text {
-                Error::new(
-                    ErrorKind::Tls,
-                    format!(
-                        "TLS handshake with {name} failed: the server answered in plain text, \
-                         not TLS (\"{sent}\"); for implicit TLS, is this a STARTTLS or plain \
-                         port such as 587 or 25? (use SMTPC_TLS_STARTTLS there)"
-                    ),
-                )
-            } else if Instant::now() >= deadline {
-                Error::new(
-                    ErrorKind::Timeout,
-                    format!(
-                        "TLS handshake with {name} timed out: the server did not complete it in time"
-                    ),
-                )
-            } else {
-                Error::new(
-                    ErrorKind::Tls,
-                    format!("TLS handshake with {name} failed: {text}"),
-                )
-            })
+    let watch = socket.watch_handshake();
+    let failure = match connector.connect(name, socket) {
+        Ok(mut stream) => {
+            stream.get_mut().end_watch();
+            return Ok(stream);
         }
-    }
+        Err(HandshakeError::WouldBlock(_)) => "the handshake did not complete".to_string(),
+        Err(HandshakeError::Failure(e)) => describe_failure(&e.to_string(), name),
+    };
+    let seen = std::mem::take(&mut *watch.lock().unwrap_or_else(|p| p.into_inner()));
+    Err(if cancel.is_cancelled() {
+        Error::new(ErrorKind::Cancelled, "cancelled during the TLS handshake")
+    } else if let Some(sent) = seen.plain_text {
+        Error::new(
+            ErrorKind::Tls,
+            format!(
+                "TLS handshake with {name} failed: the server answered in plain text, \
+                 not TLS (\"{sent}\"); for implicit TLS, is this a STARTTLS or plain \
+                 port such as 587 or 25? (use SMTPC_TLS_STARTTLS there)"
+            ),
+        )
+    } else if Instant::now() >= deadline {
+        Error::new(
+            ErrorKind::Timeout,
+            format!("TLS handshake with {name} timed out: the server did not complete it in time"),
+        )
+    } else if let Some(how) = seen.lost {
+        // Like a close at any other step: the server went away (overloaded,
+        // restarted, or refusing what we offered without saying so).
+        let how = if how == "closed" {
+            "the server closed the connection".to_string()
+        } else {
+            format!("connection lost ({how})")
+        };
+        Error::new(
+            ErrorKind::ConnectionLost,
+            format!("TLS handshake with {name}: {how} before the handshake completed"),
+        )
+    } else {
+        Error::new(
+            ErrorKind::Tls,
+            format!("TLS handshake with {name} failed: {failure}"),
+        )
+    })
 }
 
 /// The TLS library's failure text, with Windows' numeric SChannel and certificate
