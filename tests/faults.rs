@@ -1173,7 +1173,8 @@ fn pipelined_recipients_stay_within_a_bounded_window() {
 
 /// An attachment that shrinks while it is being sent: the client aborts by closing
 /// the connection instead of ending the data, so no truncated mail is delivered,
-/// and the error (File) names the file.
+/// the error (File) names the file, and it carries the report of the recipients
+/// the server had been given (one accepted, one refused).
 #[test]
 fn attachment_failing_mid_send_aborts_without_terminator() {
     let path = std::env::temp_dir().join(format!(
@@ -1185,6 +1186,7 @@ fn attachment_failing_mid_send_aborts_without_terminator() {
     let mut message = smtpc::Message::new();
     message.set_from(None, FROM).unwrap();
     message.add_to(None, TO).unwrap();
+    message.add_cc(None, "refused@example.org").unwrap();
     message.set_text("see attachment").unwrap();
     message.attach_file(&path, None, None).unwrap();
 
@@ -1193,6 +1195,7 @@ fn attachment_failing_mid_send_aborts_without_terminator() {
             .hello(&[])
             .reply("MAIL FROM:", "250 Ok")
             .reply("RCPT TO:", "250 Ok")
+            .reply("RCPT TO:", "550 5.1.1 No such user")
             .reply("DATA", "354 go ahead")
             .read_until_close(),
     );
@@ -1214,6 +1217,25 @@ fn attachment_failing_mid_send_aborts_without_terminator() {
     assert_eq!(e.kind(), ErrorKind::File, "{e}");
     assert!(e.message().contains(&path.display().to_string()), "{e}");
     assert!(!client.is_connected());
+    let report = e.report().expect("RCPT TO went to the server: a report");
+    let fates: Vec<(&str, u16, Option<ErrorKind>)> = report
+        .recipients
+        .iter()
+        .map(|r| (r.address.as_str(), r.code, r.failure))
+        .collect();
+    assert_eq!(
+        fates,
+        [
+            (TO, 250, Some(ErrorKind::File)),
+            (
+                "refused@example.org",
+                550,
+                Some(ErrorKind::RecipientsRejected)
+            ),
+        ],
+        "the accepted recipient failed with the file, the refused one with its 550"
+    );
+    assert_eq!(report.final_code(), 0, "no reply to the data");
     drop(client);
 
     let rec = server.join();
