@@ -251,6 +251,12 @@ impl Guarded {
             }
             match self.tcp.read(buf) {
                 Err(e) if slice_over(&e) || e.kind() == io::ErrorKind::Interrupted => continue,
+                // A cancel shuts the socket down, which ends a blocked read as if
+                // the server had closed the connection: say it was the cancel.
+                Ok(0) if !buf.is_empty() && self.cancel.is_cancelled() => {
+                    self.stopped = Some(Stop::Cancelled);
+                    return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+                }
                 other => return other,
             }
         }
@@ -337,6 +343,29 @@ mod tests {
         t.join().unwrap();
         assert_eq!(g.stopped(), Some(Stop::Cancelled), "{err}");
         assert!(start.elapsed() < Duration::from_millis(150) + SLICE * 2);
+    }
+
+    #[test]
+    fn a_cancel_that_shuts_the_socket_down_is_a_cancel_not_a_close() {
+        let (mut g, _server) = pair();
+        let cancel = g.cancel.clone();
+        cancel.set_socket(Some(g.tcp().try_clone().unwrap()));
+        g.set_deadline(Instant::now() + Duration::from_secs(30));
+        let start = Instant::now();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            cancel.cancel();
+        });
+        let err = g.read(&mut [0u8; 8]).unwrap_err();
+        t.join().unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::Interrupted, "{err}");
+        assert_eq!(g.stopped(), Some(Stop::Cancelled));
+        // Woken by the shutdown, not by the next slice.
+        assert!(
+            start.elapsed() < Duration::from_millis(100) + SLICE,
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[test]
