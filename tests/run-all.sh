@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The test command of the project: bash tests/run-all.sh
 #
-# Installs what is missing (Debian packages), checks formatting and lints,
-# builds, checks the committed C header is current and the exported functions
-# are the committed list, starts a private mail server, and runs against it the
+# Installs what is missing (Debian packages), checks formatting and lints (of
+# the fuzz targets too, which it checks but does not run), builds, checks the
+# committed C header is current and the exported functions are the committed
+# list, starts a private mail server, and runs against it the
 # Rust tests, the C examples and C tests (under valgrind), the C++ wrapper and
 # MFC mailer, the Python package and the ctypes example; then the Windows build
 # under Wine (its own mail server) and `make install` with its pkg-config and
@@ -104,6 +105,13 @@ pass
 
 section "cargo clippy"
 run cargo clippy --all-targets -- -D warnings
+pass
+
+# The fuzz targets are not run here (tests/fuzz/run.sh does that, for as long
+# as one likes); checking them keeps them building as the API changes.
+section "fuzz targets build (fuzz/: cargo fmt --check, cargo clippy)"
+run cargo fmt --manifest-path fuzz/Cargo.toml --check -- --color=never
+run cargo clippy --manifest-path fuzz/Cargo.toml --locked --bins -- -D warnings
 pass
 
 section "cargo build --release + header check"
