@@ -9,8 +9,8 @@
 # hidden, or if a planted bug no longer applies to the source (the pattern is
 # gone: update the control).
 #
-# Not part of tests/run-all.sh or CI. Needs what tests/fuzz/run.sh needs (the
-# nightly toolchain and cargo-fuzz); run that first once to install them.
+# Not part of tests/run-all.sh or CI. Installs the nightly toolchain and
+# cargo-fuzz when they are missing, as tests/fuzz/run.sh does.
 #
 # Environment:
 #   FUZZ_TARGETS="a b"   run only these targets' controls
@@ -18,19 +18,10 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$(pwd)
-LIMIT=${1:-300}
-if ! [[ $LIMIT =~ ^[1-9][0-9]*$ ]]; then
-    echo "usage: $0 [SECONDS]" >&2
-    exit 2
-fi
-if [[ -z "${HOME:-}" ]]; then
-    HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
-    export HOME
-fi
-PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-export CARGO_TERM_COLOR=never
-# shellcheck source=tests/fuzz/options.sh
-source "$ROOT/tests/fuzz/options.sh"
+# shellcheck source=tests/fuzz/common.sh
+source "$ROOT/tests/fuzz/common.sh"
+LIMIT=$(seconds_arg "${1:-300}" SECONDS)
+install_fuzz_tools
 
 # target # file # sed expression # the bug, in words
 controls=(

@@ -18,26 +18,10 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$(pwd)
-SECONDS_PER_TARGET=${1:-60}
-if ! [[ $SECONDS_PER_TARGET =~ ^[1-9][0-9]*$ ]]; then
-    echo "usage: $0 [SECONDS_PER_TARGET]" >&2
-    exit 2
-fi
-if [[ -z "${HOME:-}" ]]; then
-    HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
-    export HOME
-fi
-PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-export CARGO_TERM_COLOR=never
-# shellcheck source=tests/fuzz/options.sh
-source "$ROOT/tests/fuzz/options.sh"
-
-if ! rustup run nightly rustc --version >/dev/null 2>&1; then
-    rustup toolchain install nightly --profile minimal
-fi
-if ! cargo fuzz --version >/dev/null 2>&1; then
-    cargo install cargo-fuzz --locked
-fi
+# shellcheck source=tests/fuzz/common.sh
+source "$ROOT/tests/fuzz/common.sh"
+SECONDS_PER_TARGET=$(seconds_arg "${1:-60}" SECONDS_PER_TARGET)
+install_fuzz_tools
 
 cd "$ROOT/fuzz"
 if [[ -n "${FUZZ_TARGETS:-}" ]]; then
