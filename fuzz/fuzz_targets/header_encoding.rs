@@ -1,11 +1,14 @@
 //! RFC 2047 encoded-words and RFC 2231 parameters, through the public
 //! `smtpc::Message` API (the encoders themselves are private to
 //! `smtpc::message`): arbitrary UTF-8 as Subject, as From and To display names,
-//! as an attachment's file name and as a custom header's value.
+//! as an attachment's file name and as a custom header's value (under a field
+//! name of a length the fuzzer chooses: long names leave no room on the first
+//! line).
 //!
 //! Input: the five texts separated by 0xFF bytes (never in UTF-8, so any text
 //! can be written; other invalid UTF-8 is replaced by U+FFFD), in the order of
-//! [`Input`]'s fields; missing ones are empty.
+//! [`Input`]'s fields, then a sixth part whose length (up to 120) lengthens the
+//! custom field name; missing ones are empty.
 //!
 //! The message is read from `Message::open` and parsed by `mail-parser`.
 //! Properties:
@@ -35,6 +38,8 @@ struct Input {
     to_name: String,
     file_name: String,
     note: String,
+    /// The custom field's name: `X-Fuzz-Note` and as many `x` as the input says.
+    note_name: String,
 }
 
 impl Input {
@@ -49,6 +54,7 @@ impl Input {
             to_name: next(),
             file_name: next(),
             note: next(),
+            note_name: format!("X-Fuzz-Note{}", "x".repeat(next().len().min(120))),
         }
     }
 }
@@ -114,7 +120,7 @@ fuzz_target!(|data: &[u8]| {
     // with "=?" is left out: a custom header keeps such text as it is, by design,
     // and a reader would take it for an encoded-word.
     let note_ok =
-        !input.note.contains("=?") && message.add_header("X-Fuzz-Note", &input.note).is_ok();
+        !input.note.contains("=?") && message.add_header(&input.note_name, &input.note).is_ok();
 
     let bytes = read_message(&message, &[]).expect("open");
     let (head, _) = split_head(&bytes);
@@ -169,8 +175,8 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(part.contents(), b"x");
     }
     if note_ok {
-        let raw = field_value(head, "X-Fuzz-Note").expect("X-Fuzz-Note");
+        let raw = field_value(head, &input.note_name).expect("the custom field");
         let want = input.note.trim_matches([' ', '\t']);
-        assert_eq!(decode_unstructured(&raw), want, "X-Fuzz-Note");
+        assert_eq!(decode_unstructured(&raw), want, "{}", input.note_name);
     }
 });

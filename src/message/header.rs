@@ -69,7 +69,8 @@ impl HeaderBuilder {
     }
 
     /// Whether a fold may go before the next atom: only after one atom, so the
-    /// first line never holds the name alone.
+    /// first line never holds the name alone (except before an encoded-word
+    /// that does not fit after a long name: [`HeaderBuilder::encoded`]).
     fn may_fold(&self, sep: &str) -> bool {
         self.has_atom && !sep.is_empty()
     }
@@ -123,16 +124,20 @@ impl HeaderBuilder {
             };
             let mut n = rfc2047::fitting_prefix(rest, width(self.line_len));
             // Fold first when nothing fits here, or when the rest would fit whole
-            // on a fresh line instead of being split.
+            // on a fresh line instead of being split. When nothing fits after a
+            // long field name, its line may hold the name alone (RFC 5322 allows
+            // folding right after the colon): a line with an encoded-word must
+            // stay within 76 (RFC 2047 section 2).
             let split_needlessly =
                 n < rest.len() && rfc2047::fitting_prefix(rest, width(0)) == rest.len();
-            if (n == 0 || split_needlessly) && self.may_fold(sep) {
+            let may_fold = self.may_fold(sep) || (n == 0 && !sep.is_empty());
+            if (n == 0 || split_needlessly) && may_fold {
                 self.fold();
                 n = rfc2047::fitting_prefix(rest, width(0));
             }
             if n == 0 {
-                // Nothing fits even on a fresh line (a long name before the first
-                // word): take one character; the line stays far under the hard limit.
+                // Nothing fits even on a fresh line (only with a long prefix):
+                // take one character; the line stays far under the hard limit.
                 n = rest.chars().next().map_or(0, char::len_utf8);
             }
             let (chunk, tail) = rest.split_at(n);

@@ -306,6 +306,22 @@ mod tests {
     }
 
     #[test]
+    fn long_field_names_move_encoded_words_to_the_next_line() {
+        for len in [40, 56, 57, 58, 60, 70, 76, 100, 400] {
+            let name = format!("X-{}", "n".repeat(len - 2));
+            for value in ["中文 plain 中文", "é", "ascii then 😀"] {
+                let field = render(&name, value, Mode::Custom, "h").unwrap();
+                for line in lines(&field) {
+                    if line.contains("=?UTF-8?B?") {
+                        assert!(line.len() <= MAX_LINE, "{len}, {value:?}: {line:?}");
+                    }
+                }
+                assert_eq!(decode(&field), value, "{field}");
+            }
+        }
+    }
+
+    #[test]
     fn custom_headers_keep_ascii_structure() {
         let long = format!("<https://example.com/{}>", "x".repeat(100));
         let f = render("List-Unsubscribe", &long, Mode::Custom, "h").unwrap();
