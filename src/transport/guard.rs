@@ -51,8 +51,9 @@ pub(crate) struct Guarded {
 pub(crate) struct HandshakeSeen {
     /// The start of what the server sent instead of a TLS record, escaped.
     pub(crate) plain_text: Option<String>,
-    /// How the connection ended under the handshake, if it did: "closed" or the
-    /// socket's error.
+    /// How the connection ended under the handshake, if it did, in words for
+    /// the error message ("the server closed the connection", or the socket's
+    /// error).
     pub(crate) lost: Option<String>,
 }
 
@@ -101,7 +102,7 @@ impl Guarded {
     fn watch_read(&mut self, result: io::Result<usize>, buf: &[u8]) -> io::Result<usize> {
         match result {
             Ok(0) if !buf.is_empty() => {
-                self.note_lost("closed".into());
+                self.note_lost("the server closed the connection".into());
                 Ok(0)
             }
             Ok(n) if self.first_record => {
@@ -112,11 +113,8 @@ impl Guarded {
                 if matches!(buf.first(), Some(20..=23)) {
                     return Ok(n);
                 }
-                let shown = &buf[..n.min(PLAIN_TEXT_SHOWN)];
-                if let Some(watch) = &self.watch {
-                    let mut seen = watch.lock().unwrap_or_else(|p| p.into_inner());
-                    seen.plain_text = Some(shown.escape_ascii().to_string());
-                }
+                let shown = buf[..n.min(PLAIN_TEXT_SHOWN)].escape_ascii().to_string();
+                self.note(|seen| seen.plain_text = Some(shown));
                 Err(io::Error::new(
                     io::ErrorKind::InvalidData,
                     "the server sent plain text, not TLS",
@@ -134,14 +132,19 @@ impl Guarded {
     /// connection (not the guard's own deadline or cancel).
     fn note_if_lost(&self, e: &io::Error) {
         if self.stopped.is_none() && crate::error::is_connection_lost(e) {
-            self.note_lost(e.to_string());
+            self.note_lost(format!("connection lost ({e})"));
         }
     }
 
     fn note_lost(&self, how: String) {
-        if let Some(watch) = &self.watch {
-            let mut seen = watch.lock().unwrap_or_else(|p| p.into_inner());
+        self.note(|seen| {
             seen.lost.get_or_insert(how);
+        });
+    }
+
+    fn note(&self, f: impl FnOnce(&mut HandshakeSeen)) {
+        if let Some(watch) = &self.watch {
+            f(&mut watch.lock().unwrap_or_else(|p| p.into_inner()));
         }
     }
 
@@ -417,7 +420,10 @@ mod tests {
         let watch = g.watch_handshake();
         drop(server);
         assert_eq!(g.read(&mut [0u8; 8]).unwrap(), 0);
-        assert_eq!(watch.lock().unwrap().lost.as_deref(), Some("closed"));
+        assert_eq!(
+            watch.lock().unwrap().lost.as_deref(),
+            Some("the server closed the connection")
+        );
 
         let (mut g, _server) = pair();
         g.set_deadline(Instant::now() + Duration::from_millis(50));

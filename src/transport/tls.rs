@@ -156,11 +156,6 @@ pub(crate) fn handshake(
     } else if let Some(how) = seen.lost {
         // Like a close at any other step: the server went away (overloaded,
         // restarted, or refusing what we offered without saying so).
-        let how = if how == "closed" {
-            "the server closed the connection".to_string()
-        } else {
-            format!("connection lost ({how})")
-        };
         Error::new(
             ErrorKind::ConnectionLost,
             format!("TLS handshake with {name}: {how} before the handshake completed"),
